@@ -1,0 +1,42 @@
+/** Typed values of Teegon's barcode-pay calls. See ../shared/docs/teegon-protocol.md. */
+import type { Fen } from '$lib/money';
+
+export interface TeegonClientConfig {
+	baseUrl: string;
+	clientId: string;
+	clientSecret: string;
+	/** Time to establish the TCP/TLS connection. Default 3000 ms. */
+	connectTimeoutMs?: number;
+	/** Time for the whole request, reply included. Default 8000 ms. */
+	timeoutMs?: number;
+}
+
+export interface ChargeRequest {
+	orderNo: string;
+	amount: Fen;
+	subject: string;
+	authCode: string;
+	notifyUrl: string;
+	/** JSON text, at most 512 bytes; returned in the notification. */
+	metadata?: string;
+	clientIp?: string;
+}
+
+export type Wallet = 'wechat' | 'alipay' | 'unknown';
+
+/** What a charge call ended in. `unknown` is never a refusal: the money may have moved. */
+export type ChargeOutcome =
+	| { kind: 'paid'; chargeId: string; channel: string | null; transactionNo: string | null; paidAt: string | null; raw: unknown }
+	| { kind: 'pending'; chargeId: string; channel: string | null; raw: unknown }
+	| { kind: 'refused'; error: string; httpStatus: number; raw: unknown }
+	| { kind: 'unknown'; reason: string; httpStatus: number | null; raw: unknown };
+
+/** The meaning of a trade_status. Anything not listed in the spec is `pending`. */
+export type TradeState = 'paid' | 'failed' | 'pending';
+
+/** What a barcode_pay_status call ended in. */
+export type StatusOutcome =
+	| { kind: 'status'; state: TradeState; tradeStatus: string; raw: unknown }
+	/** Teegon answered with an `error` for the query itself: the payment's state is not known. */
+	| { kind: 'error'; error: string; httpStatus: number; raw: unknown }
+	| { kind: 'unknown'; reason: string; httpStatus: number | null; raw: unknown };
