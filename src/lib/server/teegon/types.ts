@@ -40,3 +40,10 @@ export type StatusOutcome =
 	/** Teegon answered with an `error` for the query itself: the payment's state is not known. */
 	| { kind: 'error'; error: string; httpStatus: number; raw: unknown }
 	| { kind: 'unknown'; reason: string; httpStatus: number | null; raw: unknown };
+
+/** What the charge service needs of a Teegon client (createTeegonClient in client.ts). */
+export interface TeegonApi {
+	charge(req: ChargeRequest, opts?: { timeoutMs?: number }): Promise<ChargeOutcome>;
+	barcodePayStatus(chargeId: string, opts?: { timeoutMs?: number }): Promise<StatusOutcome>;
+	close(): void;
+}

@@ -1,0 +1,753 @@
+/**
+ * The charge service: the server half of taking a payment-code payment. It stores every
+ * charge before Teegon is called, calls Teegon at most once per order, settles the outcome
+ * by status queries and notifications, and never reports as failed a charge that may have
+ * succeeded. See issue 3 and ../shared/docs/teegon-protocol.md.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import { formatYuan, parseYuan, type Fen } from '../../money';
+import { isUniqueViolation } from '../db';
+import type { Charge, Database } from '../db/schema';
+import { verify } from '../teegon/sign';
+import { tradeState, walletOfAuthCode } from '../teegon/status';
+import type { ChargeOutcome, StatusOutcome, TeegonApi } from '../teegon/types';
+import type { ChargeEvents } from './events';
+import { DEADLINE_REASON, isFinal, transition, type Observation } from './transition';
+import { validateChargeInput, type ApiError } from './validate';
+
+export interface ChargeView {
+	order_no: string;
+	state: Charge['state'];
+	amount: string;
+	charge_id: string | null;
+	channel: string | null;
+	wallet: string;
+	paid_at: string | null;
+	failure: string | null;
+	late: boolean;
+	/** Things the owner must look at, e.g. "amount_mismatch". */
+	flags: string[];
+	created_at: string;
+	deadline_at: string;
+}
+
+export interface TillRef {
+	id: string;
+	storeId: string;
+}
+
+export type ServiceReply<T> =
+	| { status: 200; body: T }
+	| { status: 400 | 401 | 403 | 404 | 409 | 415; body: { error: ApiError } };
+
+export interface ChargeServiceOptions {
+	db: Kysely<Database>;
+	teegon: TeegonApi;
+	events: ChargeEvents;
+	/** Teegon posts notifications here. */
+	notifyUrl: string;
+	clientSecret: string;
+	deadlineMs: number;
+	pollIntervalMs: number;
+	maxAmount: Fen;
+	authCodeReuseWindowMs: number;
+	/** Teegon's total timeout: how long a charge call may hold its lease. */
+	teegonTimeoutMs: number;
+	/** After the deadline, a given-up charge is still queried this long, to catch late payments. */
+	lateWatchMs?: number;
+	/** An unknown charge is queried this long before it is left to the owner. */
+	unknownWatchMs?: number;
+	instanceId?: string;
+	log?: (line: string) => void;
+	now?: () => number;
+}
+
+const WAITING_HINT_MS = 1000;
+
+export function chargeView(c: Charge): ChargeView {
+	return {
+		order_no: c.order_no,
+		state: c.state,
+		amount: formatYuan(c.amount),
+		charge_id: c.charge_id,
+		channel: c.channel,
+		wallet: c.wallet,
+		paid_at: c.paid_at,
+		failure: c.failure,
+		late: c.late === 1,
+		flags: c.flags ? c.flags.split(',') : [],
+		created_at: new Date(c.created_at).toISOString(),
+		deadline_at: new Date(c.deadline_at).toISOString()
+	};
+}
+
+function sha256(text: string): string {
+	return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+function err(
+	status: 400 | 401 | 403 | 404 | 409 | 415,
+	code: string,
+	message: string,
+	field?: string
+) {
+	return { status, body: { error: { code, message, ...(field ? { field } : {}) } } } as const;
+}
+
+function addFlag(flags: string | null, flag: string): string {
+	const set = new Set(flags ? flags.split(',') : []);
+	set.add(flag);
+	return [...set].join(',');
+}
+
+/** What a charge call's outcome tells about the charge. */
+export function observeCharge(outcome: ChargeOutcome): Observation {
+	switch (outcome.kind) {
+		case 'paid':
+			return {
+				kind: 'paid',
+				chargeId: outcome.chargeId,
+				channel: outcome.channel,
+				transactionNo: outcome.transactionNo,
+				paidAt: outcome.paidAt
+			};
+		case 'pending':
+			return { kind: 'pending', chargeId: outcome.chargeId, channel: outcome.channel };
+		case 'refused':
+			return { kind: 'failed', reason: outcome.error, status: 'refused' };
+		case 'unknown':
+			return { kind: 'unknown', reason: outcome.reason };
+	}
+}
+
+/** What a status query's outcome tells about the charge. */
+export function observeStatus(outcome: StatusOutcome): Observation | null {
+	if (outcome.kind !== 'status') return null;
+	switch (outcome.state) {
+		case 'paid':
+			return { kind: 'paid', status: outcome.tradeStatus };
+		case 'failed':
+			return {
+				kind: 'failed',
+				reason: `Teegon: ${outcome.tradeStatus}`,
+				status: outcome.tradeStatus
+			};
+		case 'pending':
+			return { kind: 'pending', status: outcome.tradeStatus };
+	}
+}
+
+export class ChargeService {
+	readonly #o: Required<Omit<ChargeServiceOptions, 'log' | 'now'>> & {
+		log: (line: string) => void;
+		now: () => number;
+	};
+	#timer: NodeJS.Timeout | null = null;
+	#ticking = false;
+	#inFlight = new Set<Promise<unknown>>();
+	#stopped = false;
+
+	constructor(o: ChargeServiceOptions) {
+		this.#o = {
+			lateWatchMs: 5 * 60_000,
+			unknownWatchMs: 24 * 3600_000,
+			instanceId: randomUUID(),
+			log: (line) => console.log(line),
+			now: () => Date.now(),
+			...o
+		} as ChargeService['#o'];
+	}
+
+	get db(): Kysely<Database> {
+		return this.#o.db;
+	}
+
+	// ----- the till API -------------------------------------------------------------------
+
+	async create(till: TillRef, body: unknown): Promise<ServiceReply<ChargeView>> {
+		const v = validateChargeInput(body, this.#o.maxAmount);
+		if (!v.ok) return { status: 400, body: { error: v.error } };
+		const input = v.value;
+		const requestHash = sha256(
+			JSON.stringify([input.orderNo, input.amount, input.subject, input.authCode, input.metadata])
+		);
+		const authHash = sha256(input.authCode);
+
+		for (let attempt = 0; attempt < 3; attempt++) {
+			const existing = await this.#byOrderNo(input.orderNo);
+			if (existing) return this.#repeat(till, existing, requestHash);
+
+			const now = this.#o.now();
+			const reused = await this.#o.db
+				.selectFrom('charges')
+				.select('order_no')
+				.where('auth_code_hash', '=', authHash)
+				.where('created_at', '>', now - this.#o.authCodeReuseWindowMs)
+				.where('order_no', '!=', input.orderNo)
+				.executeTakeFirst();
+			if (reused)
+				return err(
+					409,
+					'auth_code_used',
+					'auth_code: this payment code was already used for another order; ask the customer to refresh it',
+					'auth_code'
+				);
+
+			const leaseMs = this.#o.teegonTimeoutMs + 5000;
+			const row = {
+				id: randomUUID(),
+				store_id: till.storeId,
+				till_id: till.id,
+				order_no: input.orderNo,
+				amount: input.amount,
+				subject: input.subject,
+				auth_code_hash: authHash,
+				auth_code_last4: input.authCode.slice(-4),
+				wallet: walletOfAuthCode(input.authCode),
+				metadata: input.metadata,
+				request_hash: requestHash,
+				state: 'pending' as const,
+				charge_id: null,
+				channel: null,
+				transaction_no: null,
+				paid_at: null,
+				failure: null,
+				late: 0,
+				flags: null,
+				last_status: null,
+				created_at: now,
+				updated_at: now,
+				deadline_at: now + this.#o.deadlineMs,
+				sent_at: now,
+				// If this process dies during the call, the worker takes the charge over here.
+				next_check_at: now + leaseMs,
+				lease_owner: this.#o.instanceId,
+				lease_until: now + leaseMs
+			};
+			try {
+				await this.#o.db.insertInto('charges').values(row).execute();
+			} catch (e) {
+				if (isUniqueViolation(e)) continue; // a concurrent duplicate won: answer as a repeat
+				throw e;
+			}
+			const charge = await this.#send(row.id, input, till);
+			return { status: 200, body: chargeView(charge) };
+		}
+		return err(409, 'conflict', 'order_no: could not be stored, try again', 'order_no');
+	}
+
+	async #repeat(
+		till: TillRef,
+		existing: Charge,
+		requestHash: string
+	): Promise<ServiceReply<ChargeView>> {
+		if (existing.store_id !== till.storeId)
+			return err(
+				409,
+				'order_no_taken',
+				'order_no: already used; generate a new order number',
+				'order_no'
+			);
+		if (existing.request_hash !== requestHash)
+			return err(
+				409,
+				'order_no_conflict',
+				'order_no: already used for a charge with a different amount, subject, payment code or metadata',
+				'order_no'
+			);
+		// The first request is still talking to Teegon: give it a moment so the repeat gets a useful answer.
+		if (
+			existing.state === 'pending' &&
+			!existing.charge_id &&
+			existing.lease_until &&
+			existing.lease_until > this.#o.now()
+		) {
+			await this.#o.events.wait(
+				existing.order_no,
+				Math.min(existing.lease_until - this.#o.now(), this.#o.teegonTimeoutMs + WAITING_HINT_MS)
+			);
+			existing = (await this.#byOrderNo(existing.order_no)) ?? existing;
+		}
+		return { status: 200, body: chargeView(existing) };
+	}
+
+	async #send(
+		id: string,
+		input: {
+			orderNo: string;
+			amount: Fen;
+			subject: string;
+			authCode: string;
+			metadata: string | null;
+		},
+		_till: TillRef
+	): Promise<Charge> {
+		let outcome: ChargeOutcome;
+		try {
+			outcome = await this.#o.teegon.charge({
+				orderNo: input.orderNo,
+				amount: input.amount,
+				subject: input.subject,
+				authCode: input.authCode,
+				notifyUrl: this.#o.notifyUrl,
+				...(input.metadata ? { metadata: input.metadata } : {})
+			});
+		} catch (e) {
+			outcome = {
+				kind: 'unknown',
+				reason: `client error: ${(e as Error).message}`,
+				httpStatus: null,
+				raw: null
+			};
+		}
+		return this.#apply(id, observeCharge(outcome), { releaseLease: true });
+	}
+
+	async get(
+		till: TillRef,
+		orderNo: string,
+		opts: { waitMs?: number; since?: string; signal?: AbortSignal } = {}
+	): Promise<ServiceReply<ChargeView>> {
+		if (!/^[A-Za-z0-9_-]{1,64}$/.test(orderNo))
+			return err(
+				400,
+				'invalid',
+				'order_no: must be 1 to 64 characters of A-Z, a-z, 0-9, _ or -',
+				'order_no'
+			);
+		let charge = await this.#byOrderNo(orderNo);
+		// Another store's charge is answered exactly like a missing one.
+		if (!charge || charge.store_id !== till.storeId)
+			return err(404, 'not_found', 'order_no: no such charge for this store', 'order_no');
+		const waitMs = Math.min(opts.waitMs ?? 0, 30_000);
+		if (waitMs > 0) {
+			const first = JSON.stringify(chargeView(charge));
+			const end = this.#o.now() + waitMs;
+			const known = opts.since;
+			while (
+				!isFinal(charge.state) &&
+				(known === undefined || known === charge.state) &&
+				!opts.signal?.aborted
+			) {
+				const left = end - this.#o.now();
+				if (left <= 0) break;
+				// Re-read at least every few seconds in case a wake-up from another instance was lost.
+				await this.#o.events.wait(orderNo, Math.min(left, 5000), opts.signal);
+				const next = await this.#byOrderNo(orderNo);
+				if (!next) break;
+				charge = next;
+				if (JSON.stringify(chargeView(charge)) !== first) break;
+			}
+		}
+		return { status: 200, body: chargeView(charge) };
+	}
+
+	async list(till: TillRef, opts: { limit?: number } = {}): Promise<ChargeView[]> {
+		const rows = await this.#o.db
+			.selectFrom('charges')
+			.selectAll()
+			.where('store_id', '=', till.storeId)
+			.where('till_id', '=', till.id)
+			.orderBy('created_at', 'desc')
+			.limit(Math.min(opts.limit ?? 50, 200))
+			.execute();
+		return rows.map(chargeView);
+	}
+
+	// ----- notifications ------------------------------------------------------------------
+
+	/**
+	 * Applies a Teegon notification. 403 for a bad or missing signature (nothing stored);
+	 * otherwise it is recorded durably, applied once, and answered 200 `success`.
+	 */
+	async notify(
+		fields: Record<string, string>
+	): Promise<{ status: 200 | 400 | 403; body: string; outcome: string }> {
+		if (!fields.sign) return { status: 403, body: 'missing sign', outcome: 'forged' };
+		if (!verify(fields, this.#o.clientSecret)) {
+			this.#o.log(`[notify] bad signature for order_no=${fields.order_no ?? '?'}: refused`);
+			return { status: 403, body: 'bad sign', outcome: 'forged' };
+		}
+		const orderNo = fields.order_no ?? null;
+		const canonical = JSON.stringify(
+			Object.keys(fields)
+				.sort()
+				.map((k) => [k, fields[k]])
+		);
+		const digest = sha256(canonical);
+		const now = this.#o.now();
+		const charge = orderNo ? await this.#byOrderNo(orderNo) : undefined;
+
+		let outcome: string;
+		let obs: Observation | null = null;
+		if (!charge) outcome = 'orphan';
+		else {
+			const amount = fields.amount !== undefined ? parseYuan(fields.amount) : null;
+			const success = fields.is_success === 'true'; // text, never truthiness: "false" is a non-empty string
+			if (success && amount !== charge.amount) outcome = 'mismatch';
+			else {
+				outcome = 'applied';
+				if (success)
+					obs = {
+						kind: 'paid',
+						chargeId: fields.charge_id ?? null,
+						channel: fields.channel ?? null,
+						paidAt: fields.pay_time ?? null,
+						status: fields.status ? `notify:${fields.status}` : 'notify:paid'
+					};
+				else if (fields.is_success === 'false') {
+					const st = fields.status ?? '';
+					obs =
+						tradeState(st) === 'failed'
+							? {
+									kind: 'failed',
+									reason: `Teegon: ${st}`,
+									chargeId: fields.charge_id ?? null,
+									status: st
+								}
+							: { kind: 'pending', chargeId: fields.charge_id ?? null, status: st || undefined };
+				} else outcome = 'ignored';
+			}
+		}
+
+		try {
+			await this.#o.db
+				.insertInto('notifications')
+				.values({
+					id: randomUUID(),
+					digest,
+					received_at: now,
+					order_no: orderNo,
+					charge_id: fields.charge_id ?? null,
+					fields: JSON.stringify(fields),
+					outcome,
+					store_id: charge?.store_id ?? null
+				})
+				.execute();
+		} catch (e) {
+			if (isUniqueViolation(e)) {
+				this.#o.log(
+					`[notify] order_no=${orderNo} replay of a notification already recorded: no change`
+				);
+				return { status: 200, body: 'success', outcome: 'duplicate' };
+			}
+			throw e;
+		}
+
+		if (charge && outcome === 'mismatch') {
+			await this.#flag(charge.id, 'amount_mismatch');
+			this.#o.log(
+				`[notify] order_no=${orderNo} amount ${fields.amount} differs from the charge's ${formatYuan(charge.amount)}: flagged for the owner, not accepted as paid`
+			);
+		} else if (charge && obs) {
+			await this.#apply(charge.id, obs, {});
+		} else if (!charge) {
+			this.#o.log(
+				`[notify] order_no=${orderNo} is not a charge of this till server: kept as an orphan for the owner`
+			);
+		}
+		return { status: 200, body: 'success', outcome };
+	}
+
+	// ----- settling: the worker -----------------------------------------------------------
+
+	/** Starts the background worker: resumes every non-final charge, also after a restart. */
+	start(tickMs = Math.min(250, this.#o.pollIntervalMs)): void {
+		if (this.#timer) return;
+		this.#stopped = false;
+		this.#timer = setInterval(
+			() => void this.tick().catch((e: Error) => this.#o.log(`[worker] tick failed: ${e.message}`)),
+			tickMs
+		);
+		this.#timer.unref?.();
+	}
+
+	async stop(): Promise<void> {
+		this.#stopped = true;
+		if (this.#timer) clearInterval(this.#timer);
+		this.#timer = null;
+		await Promise.allSettled([...this.#inFlight]);
+	}
+
+	/** One pass over the charges that are due a check. Exposed for tests. */
+	async tick(): Promise<number> {
+		if (this.#ticking) return 0;
+		this.#ticking = true;
+		try {
+			const now = this.#o.now();
+			const due = await this.#o.db
+				.selectFrom('charges')
+				.select(['id'])
+				.where('next_check_at', '<=', now)
+				.where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+				.orderBy('next_check_at')
+				.limit(50)
+				.execute();
+			const work = due.map(({ id }) => this.#track(this.#check(id)));
+			await Promise.allSettled(work);
+			return due.length;
+		} finally {
+			this.#ticking = false;
+		}
+	}
+
+	#track<T>(p: Promise<T>): Promise<T> {
+		this.#inFlight.add(p);
+		void p.finally(() => this.#inFlight.delete(p)).catch(() => undefined);
+		return p;
+	}
+
+	async #check(id: string): Promise<void> {
+		if (this.#stopped) return;
+		const now = this.#o.now();
+		// Claim the charge: with several instances on one database, one works it at a time.
+		const claim = await this.#o.db
+			.updateTable('charges')
+			.set({ lease_owner: this.#o.instanceId, lease_until: now + this.#o.teegonTimeoutMs + 5000 })
+			.where('id', '=', id)
+			.where('next_check_at', '<=', now)
+			.where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+			.executeTakeFirst();
+		if (Number(claim.numUpdatedRows) !== 1) return;
+		try {
+			const charge = await this.#o.db
+				.selectFrom('charges')
+				.selectAll()
+				.where('id', '=', id)
+				.executeTakeFirstOrThrow();
+			if (charge.state === 'pending' && !charge.charge_id) {
+				// The process that was calling Teegon died (or its call never returned).
+				await this.#apply(
+					id,
+					{
+						kind: 'unknown',
+						reason: 'the charge call did not complete (server stopped); waiting for Teegon'
+					},
+					{ releaseLease: true, checked: true }
+				);
+				return;
+			}
+			if (charge.charge_id) {
+				const outcome = await this.#o.teegon
+					.barcodePayStatus(charge.charge_id)
+					.catch((e: Error): StatusOutcome => ({
+						kind: 'unknown',
+						reason: e.message,
+						httpStatus: null,
+						raw: null
+					}));
+				const obs = observeStatus(outcome);
+				if (obs) {
+					const after = await this.#apply(id, obs, { checked: true });
+					if (after.state === 'pending' && this.#o.now() >= after.deadline_at)
+						await this.#apply(id, { kind: 'deadline' }, { checked: true });
+				} else if (charge.state === 'pending' && this.#o.now() >= charge.deadline_at) {
+					// The query itself failed at the deadline: the outcome is not known, so not `failed`.
+					await this.#apply(
+						id,
+						{ kind: 'unknown', reason: outcome.kind === 'error' ? outcome.error : outcome.reason },
+						{ checked: true }
+					);
+				}
+			}
+			await this.#apply(id, null, { releaseLease: true, checked: true });
+		} catch (e) {
+			this.#o.log(`[worker] check of charge ${id} failed: ${(e as Error).message}`);
+			await this.#o.db
+				.updateTable('charges')
+				.set({ lease_owner: null, lease_until: null })
+				.where('id', '=', id)
+				.where('lease_owner', '=', this.#o.instanceId)
+				.execute();
+		}
+	}
+
+	/** When the worker should next look at a charge, or null when it never needs to. */
+	#nextCheck(c: Charge, now: number): number | null {
+		const poll = this.#o.pollIntervalMs;
+		switch (c.state) {
+			case 'paid':
+				return null;
+			case 'failed':
+				// Given up at the deadline: the customer may still pay; keep asking for a while.
+				if (
+					c.failure === DEADLINE_REASON &&
+					c.charge_id &&
+					now < c.deadline_at + this.#o.lateWatchMs
+				)
+					return now + Math.max(poll, Math.min(15_000, this.#o.lateWatchMs / 10));
+				return null;
+			case 'pending':
+				if (!c.charge_id) return c.lease_until ?? now;
+				return Math.min(now + poll, Math.max(c.deadline_at, now + 10));
+			case 'unknown': {
+				if (!c.charge_id) return null; // only a notification can settle it; listed for the owner
+				if (now < c.deadline_at) return now + poll;
+				if (now > c.created_at + this.#o.unknownWatchMs) return null;
+				const since = now - c.deadline_at;
+				return now + Math.min(60_000, Math.max(poll, Math.floor(since / 4)));
+			}
+		}
+	}
+
+	/**
+	 * Applies an observation with optimistic concurrency (`rev`), reschedules the worker and
+	 * wakes waiters. A null observation only reschedules (and releases the lease).
+	 */
+	async #apply(
+		id: string,
+		obs: Observation | null,
+		opts: { releaseLease?: boolean; checked?: boolean }
+	): Promise<Charge> {
+		for (let attempt = 0; ; attempt++) {
+			const charge = await this.#o.db
+				.selectFrom('charges')
+				.selectAll()
+				.where('id', '=', id)
+				.executeTakeFirstOrThrow();
+			const now = this.#o.now();
+			const change = obs ? transition(charge, obs, now) : null;
+			const merged: Charge = { ...charge, ...change };
+			const next = this.#nextCheck(merged, now);
+			const update = {
+				...change,
+				next_check_at: next,
+				updated_at: change ? now : charge.updated_at,
+				...(opts.releaseLease ? { lease_owner: null, lease_until: null } : {})
+			};
+			const res = await this.#o.db
+				.updateTable('charges')
+				.set({
+					...update,
+					rev: sql<number>`rev + 1`,
+					...(opts.checked ? { checks: sql<number>`checks + 1` } : {})
+				})
+				.where('id', '=', id)
+				.where('rev', '=', charge.rev)
+				.executeTakeFirst();
+			if (Number(res.numUpdatedRows) === 1) {
+				const after = { ...merged, ...update, rev: charge.rev + 1 } as Charge;
+				if (change) {
+					if (change.state)
+						this.#o.log(
+							`[charge] order_no=${charge.order_no} ${charge.state} -> ${change.state}${change.late ? ' (LATE: paid after the till gave up; refund it)' : ''}${change.failure ? ` (${change.failure})` : ''}`
+						);
+					await this.#o.events.publish(charge.order_no);
+				}
+				return after;
+			}
+			if (attempt > 20) throw new Error(`charge ${id}: too many concurrent updates`);
+		}
+	}
+
+	async #flag(id: string, flag: string): Promise<void> {
+		for (let attempt = 0; attempt < 20; attempt++) {
+			const c = await this.#o.db
+				.selectFrom('charges')
+				.select(['rev', 'flags', 'order_no'])
+				.where('id', '=', id)
+				.executeTakeFirstOrThrow();
+			const res = await this.#o.db
+				.updateTable('charges')
+				.set({
+					flags: addFlag(c.flags, flag),
+					updated_at: this.#o.now(),
+					rev: sql<number>`rev + 1`
+				})
+				.where('id', '=', id)
+				.where('rev', '=', c.rev)
+				.executeTakeFirst();
+			if (Number(res.numUpdatedRows) === 1) {
+				await this.#o.events.publish(c.order_no);
+				return;
+			}
+		}
+	}
+
+	#byOrderNo(orderNo: string): Promise<Charge | undefined> {
+		return this.#o.db
+			.selectFrom('charges')
+			.selectAll()
+			.where('order_no', '=', orderNo)
+			.executeTakeFirst();
+	}
+}
+
+export interface AttentionItem {
+	kind: 'late' | 'unknown' | 'mismatch' | 'orphan' | 'flagged';
+	order_no: string | null;
+	store_id: string | null;
+	amount: string | null;
+	charge_id: string | null;
+	state: string | null;
+	detail: string;
+	at: string;
+}
+
+/** Everything the owner must look at: late payments to refund, unknown outcomes, mismatches, orphans. */
+export async function chargesNeedingOwner(
+	db: Kysely<Database>,
+	now = Date.now()
+): Promise<AttentionItem[]> {
+	const charges = await db
+		.selectFrom('charges')
+		.selectAll()
+		.where((eb) =>
+			eb.or([
+				eb('late', '=', 1),
+				eb('flags', 'is not', null),
+				eb.and([eb('state', '=', 'unknown'), eb('deadline_at', '<', now)])
+			])
+		)
+		.orderBy('created_at')
+		.execute();
+	const items: AttentionItem[] = charges.map((c) => {
+		const flags = c.flags ? c.flags.split(',') : [];
+		const kind: AttentionItem['kind'] = flags.includes('amount_mismatch')
+			? 'mismatch'
+			: c.late
+				? 'late'
+				: c.state === 'unknown'
+					? 'unknown'
+					: 'flagged';
+		const detail =
+			kind === 'late'
+				? 'paid after the till gave up: refund it in the Teegon account'
+				: kind === 'mismatch'
+					? `a notification reported another amount than ${formatYuan(c.amount)}: check in the Teegon account`
+					: kind === 'unknown'
+						? `outcome unknown${c.last_status ? ` (${c.last_status})` : ''}: check in the Teegon account`
+						: `flags: ${flags.join(', ')}`;
+		return {
+			kind,
+			order_no: c.order_no,
+			store_id: c.store_id,
+			amount: formatYuan(c.amount),
+			charge_id: c.charge_id,
+			state: c.state,
+			detail,
+			at: new Date(c.created_at).toISOString()
+		};
+	});
+	const orphans = await db
+		.selectFrom('notifications')
+		.selectAll()
+		.where('outcome', '=', 'orphan')
+		.orderBy('received_at')
+		.execute();
+	for (const n of orphans) {
+		const f = JSON.parse(n.fields) as Record<string, string>;
+		items.push({
+			kind: 'orphan',
+			order_no: n.order_no,
+			store_id: null,
+			amount: f.amount ?? null,
+			charge_id: n.charge_id,
+			state: f.is_success === 'true' ? 'paid' : (f.status ?? null),
+			detail: 'notification for an order this server never charged',
+			at: new Date(n.received_at).toISOString()
+		});
+	}
+	return items;
+}

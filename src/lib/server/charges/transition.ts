@@ -1,0 +1,103 @@
+/**
+ * How a charge's state moves when something is learned about it. Pure, so every rule is
+ * unit-tested. The rules that matter for money:
+ * - `paid` is final: nothing moves a charge out of it.
+ * - A payment seen after the till gave up (`failed`, or past the deadline) is `paid` with
+ *   `late`: money taken that the owner must refund.
+ * - `unknown` (the charge may have gone through) is never turned into `failed` by the
+ *   deadline alone; only a definitive answer from Teegon settles it.
+ */
+import type { Charge, ChargeState } from '../db/schema';
+
+export type Observation =
+	| {
+			kind: 'paid';
+			chargeId?: string | null;
+			channel?: string | null;
+			transactionNo?: string | null;
+			paidAt?: string | null;
+			status?: string;
+	  }
+	| { kind: 'pending'; chargeId?: string | null; channel?: string | null; status?: string }
+	/** Definitive: Teegon refused the charge or reported a failed/closed trade. */
+	| { kind: 'failed'; reason: string; chargeId?: string | null; status?: string }
+	/** The outcome could not be learned (timeout, 5xx, …). */
+	| { kind: 'unknown'; reason: string; chargeId?: string | null }
+	/** The deadline passed. */
+	| { kind: 'deadline' };
+
+export const DEADLINE_REASON = 'customer did not confirm in time';
+
+export type ChargeChange = Partial<
+	Pick<
+		Charge,
+		| 'state'
+		| 'charge_id'
+		| 'channel'
+		| 'transaction_no'
+		| 'paid_at'
+		| 'failure'
+		| 'late'
+		| 'last_status'
+	>
+>;
+
+export function isFinal(state: ChargeState): boolean {
+	return state === 'paid' || state === 'failed';
+}
+
+/** The change to make, or null when the observation changes nothing. */
+export function transition(charge: Charge, obs: Observation, now: number): ChargeChange | null {
+	const change: ChargeChange = {};
+	const fill = (o: { chargeId?: string | null; channel?: string | null }) => {
+		if (o.chargeId && !charge.charge_id) change.charge_id = o.chargeId;
+		if (o.channel && !charge.channel) change.channel = o.channel;
+	};
+	switch (obs.kind) {
+		case 'paid': {
+			fill(obs);
+			if (obs.transactionNo && !charge.transaction_no) change.transaction_no = obs.transactionNo;
+			if (obs.paidAt && !charge.paid_at) change.paid_at = obs.paidAt;
+			if (obs.status && obs.status !== charge.last_status) change.last_status = obs.status;
+			if (charge.state !== 'paid') {
+				change.state = 'paid';
+				change.failure = null;
+				// The till stopped waiting at the deadline (or was told it failed): late money.
+				if (charge.state === 'failed' || now > charge.deadline_at) change.late = 1;
+			}
+			break;
+		}
+		case 'pending': {
+			fill(obs);
+			if (obs.status && obs.status !== charge.last_status) change.last_status = obs.status;
+			// Teegon knows the charge and it is waiting for the customer: no longer unknown.
+			if (charge.state === 'unknown') change.state = 'pending';
+			break;
+		}
+		case 'failed': {
+			fill(obs);
+			if (obs.status && obs.status !== charge.last_status) change.last_status = obs.status;
+			if (charge.state === 'pending' || charge.state === 'unknown') {
+				change.state = 'failed';
+				change.failure = obs.reason;
+			}
+			break;
+		}
+		case 'unknown': {
+			fill(obs);
+			if (charge.state === 'pending') {
+				change.state = 'unknown';
+				change.last_status = obs.reason;
+			}
+			break;
+		}
+		case 'deadline': {
+			if (charge.state === 'pending' && now >= charge.deadline_at) {
+				change.state = 'failed';
+				change.failure = DEADLINE_REASON;
+			}
+			break;
+		}
+	}
+	return Object.keys(change).length > 0 ? change : null;
+}

@@ -1,0 +1,103 @@
+/**
+ * Opens the database the configuration names: a SQLite file (better-sqlite3, WAL) or
+ * PostgreSQL. The rest of the server sees one Kysely<Database> and never asks which.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import { migrate } from './migrations';
+import type { Database } from './schema';
+
+export type DatabaseTarget =
+	| { kind: 'sqlite'; file: string }
+	| {
+			kind: 'postgres';
+			url: string;
+			/** a schema to use instead of public (tests) */ schema?: string;
+	  };
+
+export interface Db {
+	kind: DatabaseTarget['kind'];
+	db: Kysely<Database>;
+	/** PostgreSQL only: the pool, for LISTEN/NOTIFY. */
+	pool: pg.Pool | null;
+	target: DatabaseTarget;
+	close(): Promise<void>;
+}
+
+// int8 (COUNT, SUM, bigint columns) arrives as text by default; every such value here is
+// fen or milliseconds, far below 2^53.
+const pgTypes = {
+	getTypeParser(oid: number, format?: 'text' | 'binary') {
+		if (oid === 20 || oid === 1700) return (v: string) => Number(v);
+		return pg.types.getTypeParser(oid, format);
+	}
+};
+
+export function postgresPoolConfig(
+	target: Extract<DatabaseTarget, { kind: 'postgres' }>
+): pg.PoolConfig {
+	return {
+		connectionString: target.url,
+		max: 10,
+		types: pgTypes as pg.CustomTypesConfig,
+		...(target.schema ? { options: `-c search_path=${target.schema}` } : {})
+	};
+}
+
+export async function openDatabase(
+	target: DatabaseTarget,
+	opts: { migrate?: boolean } = {}
+): Promise<Db> {
+	let db: Kysely<Database>;
+	let pool: pg.Pool | null = null;
+	if (target.kind === 'sqlite') {
+		if (target.file !== ':memory:') mkdirSync(dirname(target.file), { recursive: true });
+		const file = new SQLite(target.file);
+		file.pragma('journal_mode = WAL');
+		file.pragma('synchronous = NORMAL');
+		file.pragma('busy_timeout = 5000');
+		file.pragma('foreign_keys = ON');
+		db = new Kysely<Database>({ dialect: new SqliteDialect({ database: file }) });
+	} else {
+		if (target.schema) {
+			if (!/^[a-z_][a-z0-9_]*$/.test(target.schema))
+				throw new Error(`bad schema name ${target.schema}`);
+			const admin = new pg.Client({ connectionString: target.url });
+			await admin.connect();
+			try {
+				await admin.query(`CREATE SCHEMA IF NOT EXISTS ${target.schema}`);
+			} finally {
+				await admin.end();
+			}
+		}
+		pool = new pg.Pool(postgresPoolConfig(target));
+		// An idle client's error (server restart) must not crash the process.
+		pool.on('error', (err) => console.error(`[db] idle PostgreSQL client error: ${err.message}`));
+		db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+	}
+	if (opts.migrate !== false)
+		await migrate(db as Kysely<unknown>, target.kind === 'postgres' ? target.schema : undefined);
+	return {
+		kind: target.kind,
+		db,
+		pool,
+		target,
+		close: () => db.destroy()
+	};
+}
+
+/** True when an error is a unique-constraint violation, on either engine. */
+export function isUniqueViolation(err: unknown): boolean {
+	if (!err || typeof err !== 'object') return false;
+	const e = err as { code?: string };
+	return (
+		e.code === '23505' ||
+		e.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+		e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
+	);
+}
+
+export { sql };

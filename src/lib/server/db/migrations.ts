@@ -1,0 +1,188 @@
+/**
+ * Versioned migrations, in code so the built server carries them. They run at start-up
+ * (hooks.server.ts init) and from `npm run admin -- migrate`. Never edit a released one:
+ * add the next.
+ */
+import { Kysely, Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
+
+const migrations: Record<string, Migration> = {
+	'0001_initial': {
+		async up(db: Kysely<unknown>) {
+			await db.schema
+				.createTable('stores')
+				.addColumn('id', 'text', (c) => c.primaryKey())
+				.addColumn('name', 'text', (c) => c.notNull())
+				.addColumn('created_at', 'bigint', (c) => c.notNull())
+				.execute();
+			await db.schema
+				.createTable('tills')
+				.addColumn('id', 'text', (c) => c.primaryKey())
+				.addColumn('store_id', 'text', (c) => c.notNull().references('stores.id'))
+				.addColumn('name', 'text', (c) => c.notNull())
+				.addColumn('token_hash', 'text', (c) => c.notNull().unique())
+				.addColumn('created_at', 'bigint', (c) => c.notNull())
+				.execute();
+			await db.schema
+				.createTable('charges')
+				.addColumn('id', 'text', (c) => c.primaryKey())
+				.addColumn('store_id', 'text', (c) => c.notNull().references('stores.id'))
+				.addColumn('till_id', 'text', (c) => c.notNull().references('tills.id'))
+				.addColumn('order_no', 'text', (c) => c.notNull().unique())
+				.addColumn('amount', 'bigint', (c) => c.notNull())
+				.addColumn('subject', 'text', (c) => c.notNull())
+				.addColumn('auth_code_hash', 'text', (c) => c.notNull())
+				.addColumn('auth_code_last4', 'text', (c) => c.notNull())
+				.addColumn('wallet', 'text', (c) => c.notNull())
+				.addColumn('metadata', 'text')
+				.addColumn('request_hash', 'text', (c) => c.notNull())
+				.addColumn('state', 'text', (c) => c.notNull())
+				.addColumn('charge_id', 'text')
+				.addColumn('channel', 'text')
+				.addColumn('transaction_no', 'text')
+				.addColumn('paid_at', 'text')
+				.addColumn('failure', 'text')
+				.addColumn('late', 'integer', (c) => c.notNull().defaultTo(0))
+				.addColumn('flags', 'text')
+				.addColumn('last_status', 'text')
+				.addColumn('created_at', 'bigint', (c) => c.notNull())
+				.addColumn('updated_at', 'bigint', (c) => c.notNull())
+				.addColumn('deadline_at', 'bigint', (c) => c.notNull())
+				.addColumn('sent_at', 'bigint')
+				.addColumn('next_check_at', 'bigint')
+				.addColumn('checks', 'integer', (c) => c.notNull().defaultTo(0))
+				.addColumn('rev', 'integer', (c) => c.notNull().defaultTo(0))
+				.addColumn('lease_owner', 'text')
+				.addColumn('lease_until', 'bigint')
+				.execute();
+			await db.schema
+				.createIndex('charges_auth_code')
+				.on('charges')
+				.columns(['auth_code_hash', 'created_at'])
+				.execute();
+			await db.schema
+				.createIndex('charges_next_check')
+				.on('charges')
+				.column('next_check_at')
+				.execute();
+			await db.schema.createIndex('charges_charge_id').on('charges').column('charge_id').execute();
+			await db.schema
+				.createIndex('charges_store_created')
+				.on('charges')
+				.columns(['store_id', 'created_at'])
+				.execute();
+
+			await db.schema
+				.createTable('notifications')
+				.addColumn('id', 'text', (c) => c.primaryKey())
+				.addColumn('digest', 'text', (c) => c.notNull().unique())
+				.addColumn('received_at', 'bigint', (c) => c.notNull())
+				.addColumn('order_no', 'text')
+				.addColumn('charge_id', 'text')
+				.addColumn('fields', 'text', (c) => c.notNull())
+				.addColumn('outcome', 'text', (c) => c.notNull())
+				.addColumn('store_id', 'text')
+				.execute();
+			await db.schema
+				.createIndex('notifications_order_no')
+				.on('notifications')
+				.column('order_no')
+				.execute();
+
+			await db.schema
+				.createTable('sales')
+				.addColumn('id', 'text', (c) => c.primaryKey())
+				.addColumn('store_id', 'text', (c) => c.notNull().references('stores.id'))
+				.addColumn('till_id', 'text', (c) => c.notNull().references('tills.id'))
+				.addColumn('number', 'text', (c) => c.notNull())
+				.addColumn('cashier', 'text', (c) => c.notNull())
+				.addColumn('created_at', 'text', (c) => c.notNull())
+				.addColumn('received_at', 'bigint', (c) => c.notNull())
+				.addColumn('subtotal', 'bigint', (c) => c.notNull())
+				.addColumn('discount', 'bigint', (c) => c.notNull())
+				.addColumn('total', 'bigint', (c) => c.notNull())
+				.addColumn('body', 'text', (c) => c.notNull())
+				.addColumn('flags', 'text')
+				.execute();
+			await db.schema
+				.createIndex('sales_store_created')
+				.on('sales')
+				.columns(['store_id', 'created_at'])
+				.execute();
+			await db.schema
+				.createTable('sale_lines')
+				.addColumn('sale_id', 'text', (c) => c.notNull().references('sales.id'))
+				.addColumn('line_no', 'integer', (c) => c.notNull())
+				.addColumn('product_id', 'text')
+				.addColumn('name', 'text', (c) => c.notNull())
+				.addColumn('quantity', 'integer', (c) => c.notNull())
+				.addColumn('unit_price', 'bigint', (c) => c.notNull())
+				.addColumn('discount', 'bigint', (c) => c.notNull())
+				.addColumn('total', 'bigint', (c) => c.notNull())
+				.addPrimaryKeyConstraint('sale_lines_pk', ['sale_id', 'line_no'])
+				.execute();
+			await db.schema
+				.createTable('sale_tenders')
+				.addColumn('sale_id', 'text', (c) => c.notNull().references('sales.id'))
+				.addColumn('tender_no', 'integer', (c) => c.notNull())
+				.addColumn('kind', 'text', (c) => c.notNull())
+				.addColumn('amount', 'bigint', (c) => c.notNull())
+				.addColumn('order_no', 'text')
+				.addPrimaryKeyConstraint('sale_tenders_pk', ['sale_id', 'tender_no'])
+				.execute();
+
+			await db.schema
+				.createTable('products')
+				.addColumn('id', 'text', (c) => c.primaryKey())
+				.addColumn('store_id', 'text', (c) => c.notNull().references('stores.id'))
+				.addColumn('name', 'text', (c) => c.notNull())
+				.addColumn('price', 'bigint', (c) => c.notNull())
+				.addColumn('barcodes', 'text', (c) => c.notNull())
+				.addColumn('category', 'text')
+				.addColumn('pinyin', 'text')
+				.addColumn('favourite', 'integer', (c) => c.notNull().defaultTo(0))
+				.addColumn('version', 'bigint', (c) => c.notNull())
+				.addColumn('deleted', 'integer', (c) => c.notNull().defaultTo(0))
+				.execute();
+			await db.schema
+				.createIndex('products_store_version')
+				.on('products')
+				.columns(['store_id', 'version'])
+				.execute();
+		},
+		async down(db: Kysely<unknown>) {
+			for (const t of [
+				'products',
+				'sale_tenders',
+				'sale_lines',
+				'sales',
+				'notifications',
+				'charges',
+				'tills',
+				'stores'
+			])
+				await db.schema.dropTable(t).execute();
+		}
+	}
+};
+
+const provider: MigrationProvider = {
+	getMigrations: () => Promise.resolve(migrations)
+};
+
+/** Runs every pending migration; throws with the failing migration's name. */
+export async function migrate(db: Kysely<unknown>, schema?: string): Promise<string[]> {
+	// With a schema of its own (PostgreSQL tests), name it: Kysely otherwise finds another
+	// schema's migration tables and skips creating its own.
+	const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
+	const { error, results } = await migrator.migrateToLatest();
+	const failed = results?.find((r) => r.status === 'Error');
+	if (error) {
+		const cause = error instanceof Error ? error.message : String(error);
+		throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${cause}`, { cause: error });
+	}
+	return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Exposed for tests that check the schema is the same on both engines. */
+export const migrationNames = Object.keys(migrations);
+export { sql };

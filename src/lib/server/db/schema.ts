@@ -1,0 +1,146 @@
+/**
+ * The till server's tables, one schema for SQLite and PostgreSQL. Times are integer
+ * milliseconds since the epoch; money is integer fen; booleans are 0/1 integers so both
+ * engines read them alike.
+ */
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+export interface StoresTable {
+	id: string;
+	name: string;
+	created_at: number;
+}
+
+export interface TillsTable {
+	id: string;
+	store_id: string;
+	name: string;
+	/** SHA-256 hex of the bearer token; the token itself is never stored. */
+	token_hash: string;
+	created_at: number;
+}
+
+export type ChargeState = 'pending' | 'paid' | 'failed' | 'unknown';
+
+export interface ChargesTable {
+	id: string;
+	store_id: string;
+	till_id: string;
+	/** Unique across the whole database: it is Teegon's order_no, and one account may serve many stores. */
+	order_no: string;
+	amount: number;
+	subject: string;
+	/** SHA-256 of the payment code, for the single-use check; the code itself is not kept. */
+	auth_code_hash: string;
+	auth_code_last4: string;
+	wallet: string;
+	metadata: string | null;
+	/** SHA-256 of the request's canonical fields: the same order_no with another body is a 409. */
+	request_hash: string;
+	state: ChargeState;
+	charge_id: string | null;
+	channel: string | null;
+	transaction_no: string | null;
+	paid_at: string | null;
+	failure: string | null;
+	/** Paid after the till had given up: money taken that the owner must refund. */
+	late: number;
+	/** Something the owner must look at ('amount_mismatch', …), comma-separated; null if none. */
+	flags: string | null;
+	/** Last trade_status or reason seen from Teegon, for the owner. */
+	last_status: string | null;
+	created_at: number;
+	updated_at: number;
+	deadline_at: number;
+	/** When Teegon was (about to be) called: a charge without it was never sent. */
+	sent_at: number | null;
+	/** When the worker should next ask Teegon; null when nothing more will be asked. */
+	next_check_at: number | null;
+	checks: Generated<number>;
+	/** Bumped by every update: writers compare it so concurrent updates never overwrite each other. */
+	rev: Generated<number>;
+	/** Which server instance is working the charge, and until when (several instances on PostgreSQL). */
+	lease_owner: string | null;
+	lease_until: number | null;
+}
+
+export interface NotificationsTable {
+	id: string;
+	/** SHA-256 of the canonical field set: a replay of the same notification is stored once. */
+	digest: string;
+	received_at: number;
+	order_no: string | null;
+	charge_id: string | null;
+	/** Every field as received, JSON. */
+	fields: string;
+	/** applied | duplicate | orphan | mismatch | ignored */
+	outcome: string;
+	store_id: string | null;
+}
+
+export interface SalesTable {
+	id: string;
+	store_id: string;
+	till_id: string;
+	number: string;
+	cashier: string;
+	created_at: string;
+	received_at: number;
+	subtotal: number;
+	discount: number;
+	total: number;
+	/** The sale as the device sent it, JSON. */
+	body: string;
+	flags: string | null;
+}
+
+export interface SaleLinesTable {
+	sale_id: string;
+	line_no: number;
+	product_id: string | null;
+	name: string;
+	quantity: number;
+	unit_price: number;
+	discount: number;
+	total: number;
+}
+
+export interface SaleTendersTable {
+	sale_id: string;
+	tender_no: number;
+	kind: string;
+	amount: number;
+	order_no: string | null;
+}
+
+export interface ProductsTable {
+	id: string;
+	store_id: string;
+	name: string;
+	price: number;
+	/** JSON array of barcodes. */
+	barcodes: string;
+	category: string | null;
+	pinyin: string | null;
+	favourite: number;
+	/** Catalog version at which this row last changed (the store's catalog counter). */
+	version: number;
+	deleted: number;
+}
+
+export interface Database {
+	stores: StoresTable;
+	tills: TillsTable;
+	charges: ChargesTable;
+	notifications: NotificationsTable;
+	sales: SalesTable;
+	sale_lines: SaleLinesTable;
+	sale_tenders: SaleTendersTable;
+	products: ProductsTable;
+}
+
+export type Charge = Selectable<ChargesTable>;
+export type NewCharge = Insertable<ChargesTable>;
+export type ChargeUpdate = Updateable<ChargesTable>;
+export type Till = Selectable<TillsTable>;
+export type Product = Selectable<ProductsTable>;

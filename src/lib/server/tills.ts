@@ -1,0 +1,112 @@
+/** Stores, tills and their bearer tokens. Tokens are stored as SHA-256 hashes only. */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database } from './db/schema';
+
+export interface AuthenticatedTill {
+	id: string;
+	storeId: string;
+	name: string;
+	storeName: string;
+}
+
+export function hashToken(token: string): string {
+	return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+export function newToken(): string {
+	return `till_${randomBytes(24).toString('base64url')}`;
+}
+
+export async function findOrCreateStore(
+	db: Kysely<Database>,
+	name: string
+): Promise<{ id: string; name: string }> {
+	const existing = await db
+		.selectFrom('stores')
+		.select(['id', 'name'])
+		.where('name', '=', name)
+		.executeTakeFirst();
+	if (existing) return existing;
+	const store = { id: randomUUID(), name, created_at: Date.now() };
+	await db.insertInto('stores').values(store).execute();
+	return { id: store.id, name };
+}
+
+export async function createTill(
+	db: Kysely<Database>,
+	opts: { store: string; name: string; token?: string }
+): Promise<{
+	store: { id: string; name: string };
+	till: { id: string; name: string };
+	token: string;
+}> {
+	const storeName = opts.store.trim();
+	const tillName = opts.name.trim();
+	if (!storeName || storeName.length > 100)
+		throw new RangeError('--store: a store name of 1 to 100 characters is required');
+	if (!tillName || tillName.length > 100)
+		throw new RangeError('--name: a till name of 1 to 100 characters is required');
+	const store = await findOrCreateStore(db, storeName);
+	const token = opts.token ?? newToken();
+	const till = {
+		id: randomUUID(),
+		store_id: store.id,
+		name: tillName,
+		token_hash: hashToken(token),
+		created_at: Date.now()
+	};
+	await db.insertInto('tills').values(till).execute();
+	return { store, till: { id: till.id, name: till.name }, token };
+}
+
+export async function authenticate(
+	db: Kysely<Database>,
+	token: string
+): Promise<AuthenticatedTill | null> {
+	if (!token || token.length > 200) return null;
+	const row = await db
+		.selectFrom('tills')
+		.innerJoin('stores', 'stores.id', 'tills.store_id')
+		.select([
+			'tills.id as id',
+			'tills.store_id as storeId',
+			'tills.name as name',
+			'stores.name as storeName'
+		])
+		.where('tills.token_hash', '=', hashToken(token))
+		.executeTakeFirst();
+	return row ?? null;
+}
+
+/** Reads `Authorization: Bearer <token>`. */
+export function bearerToken(header: string | null): string | null {
+	if (!header) return null;
+	const m = /^Bearer\s+(\S+)$/i.exec(header.trim());
+	return m ? m[1]! : null;
+}
+
+export const DEMO_STORE = '演示商店 Demo Store';
+export const DEMO_TILL = '1号收银台 Till 1';
+
+/**
+ * Sandbox mode's demo till, so the quick start sells with no set-up. Its token is derived
+ * from the sandbox secret (public in sandbox mode anyway), so it survives restarts without
+ * storing it in clear.
+ */
+export function demoToken(sandboxSecret: string): string {
+	return `demo_${createHash('sha256').update(`${sandboxSecret}:demo-till`).digest('hex').slice(0, 32)}`;
+}
+
+export async function ensureDemoTill(
+	db: Kysely<Database>,
+	sandboxSecret: string
+): Promise<{ token: string; till: AuthenticatedTill }> {
+	const token = demoToken(sandboxSecret);
+	const found = await authenticate(db, token);
+	if (found) return { token, till: found };
+	await createTill(db, { store: DEMO_STORE, name: DEMO_TILL, token });
+	const till = await authenticate(db, token);
+	if (!till) throw new Error('demo till could not be created');
+	return { token, till };
+}

@@ -1,0 +1,186 @@
+/**
+ * A charge service wired to the real sandbox gateway over real HTTP and a real database
+ * (either engine), with a small HTTP server standing in for the till's notify route.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ChargeEvents } from '../../src/lib/server/charges/events';
+import { ChargeService, type TillRef } from '../../src/lib/server/charges/service';
+import { openDatabase, type Db } from '../../src/lib/server/db';
+import { startSandbox, type Sandbox } from '../../src/lib/server/sandbox/gateway';
+import { createTeegonClient } from '../../src/lib/server/teegon/client';
+import type { TeegonApi } from '../../src/lib/server/teegon/types';
+import { authenticate, createTill } from '../../src/lib/server/tills';
+import type { Engine } from './engines';
+import type { DatabaseTarget } from '../../src/lib/server/db';
+
+export const CLIENT_ID = 'test-client';
+export const CLIENT_SECRET = 'test-secret-0123456789';
+
+export interface HarnessOptions {
+	deadlineMs?: number;
+	pollIntervalMs?: number;
+	confirmDelayMs?: number;
+	slowReplyMs?: number;
+	teegonTimeoutMs?: number;
+	lateWatchMs?: number;
+	/** Wraps the real client, e.g. to make status queries fail for a while. */
+	wrapTeegon?: (t: TeegonApi) => TeegonApi;
+	/** Reuse a database (a restart). */
+	target?: DatabaseTarget;
+	sandbox?: Sandbox;
+	/** The notify route answers 503 to everything (notifications lost). */
+	refuseNotifications?: boolean;
+}
+
+export interface Harness {
+	sandbox: Sandbox;
+	db: Db;
+	target: DatabaseTarget;
+	service: ChargeService;
+	till: TillRef;
+	otherTill: TillRef;
+	notifyUrl: string;
+	/** Notify route answers, for assertions. */
+	notifyLog: { status: number; outcome: string }[];
+	/** Stops the service (as a crash would: nothing is finished), keeps sandbox and database. */
+	crash(): Promise<void>;
+	close(): Promise<void>;
+}
+
+export async function startHarness(engine: Engine, o: HarnessOptions = {}): Promise<Harness> {
+	const sandbox =
+		o.sandbox ??
+		(await startSandbox({
+			port: 0,
+			clientId: CLIENT_ID,
+			clientSecret: CLIENT_SECRET,
+			confirmDelayMs: o.confirmDelayMs ?? 300,
+			slowReplyMs: o.slowReplyMs ?? 1200,
+			notifyRetryMs: 100,
+			notifyMaxAttempts: 100
+		}));
+	const target = o.target ?? engine.fresh();
+	const db = await openDatabase(target);
+	const notifyLog: Harness['notifyLog'] = [];
+	let service: ChargeService | null = null;
+	const receiver: Server = createServer((req, res) => {
+		let body = '';
+		req.setEncoding('utf8');
+		req.on('data', (c: string) => (body += c));
+		req.on('end', () => {
+			const fields = Object.fromEntries(new URLSearchParams(body));
+			if (!service || o.refuseNotifications) {
+				res.writeHead(503).end();
+				return;
+			}
+			service.notify(fields).then(
+				(r) => {
+					notifyLog.push({ status: r.status, outcome: r.outcome });
+					res.writeHead(r.status, { 'content-type': 'text/plain' }).end(r.body);
+				},
+				() => res.writeHead(500).end()
+			);
+		});
+	});
+	await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+	const notifyUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/api/teegon/notify`;
+	const client = createTeegonClient(
+		{
+			baseUrl: sandbox.url,
+			clientId: CLIENT_ID,
+			clientSecret: CLIENT_SECRET,
+			timeoutMs: o.teegonTimeoutMs ?? 600
+		},
+		{ log: () => undefined }
+	);
+	const teegon = o.wrapTeegon ? o.wrapTeegon(client) : client;
+	const events = new ChargeEvents(db.pool);
+	await events.start();
+	service = new ChargeService({
+		db: db.db,
+		teegon,
+		events,
+		notifyUrl,
+		clientSecret: CLIENT_SECRET,
+		deadlineMs: o.deadlineMs ?? 4000,
+		pollIntervalMs: o.pollIntervalMs ?? 100,
+		maxAmount: 5_000_000,
+		authCodeReuseWindowMs: 300_000,
+		teegonTimeoutMs: o.teegonTimeoutMs ?? 600,
+		lateWatchMs: o.lateWatchMs ?? 10_000,
+		log: () => undefined
+	});
+	service.start(30);
+	const ensureTill = async (store: string, name: string) => {
+		const existing = await db.db
+			.selectFrom('tills')
+			.innerJoin('stores', 'stores.id', 'tills.store_id')
+			.select(['tills.id as id', 'tills.store_id as storeId'])
+			.where('stores.name', '=', store)
+			.where('tills.name', '=', name)
+			.executeTakeFirst();
+		if (existing) return existing;
+		const made = await createTill(db.db, { store, name });
+		const t = await authenticate(db.db, made.token);
+		return { id: t!.id, storeId: t!.storeId };
+	};
+	const till = await ensureTill('Store A', 'Till 1');
+	const otherTill = await ensureTill('Store B', 'Till 1');
+	let stopped = false;
+	const stopAll = async () => {
+		if (stopped) return;
+		stopped = true;
+		await service!.stop();
+		await events.close();
+		client.close();
+		await new Promise<void>((r) => receiver.close(() => r()));
+		receiver.closeAllConnections();
+		await db.close();
+	};
+	return {
+		sandbox,
+		db,
+		target,
+		service,
+		till,
+		otherTill,
+		notifyUrl,
+		notifyLog,
+		crash: stopAll,
+		async close() {
+			await stopAll();
+			if (!o.sandbox) await sandbox.close();
+		}
+	};
+}
+
+let seq = 0;
+/** A unique order number. */
+export function orderNo(prefix = 'T'): string {
+	return `${prefix}${Date.now().toString(36)}${(seq++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+}
+
+let codeSeq = 100_000;
+/** A WeChat-style payment code (18 digits, 13 prefix) ending in the sandbox outcome digits. */
+export function wechatCode(outcome: string): string {
+	return `13${String(codeSeq++).padStart(6, '0')}${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}${outcome}`;
+}
+/** An Alipay-style payment code (18 digits, 28 prefix). */
+export function alipayCode(outcome: string): string {
+	return `28${String(codeSeq++).padStart(6, '0')}${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}${outcome}`;
+}
+
+export async function until<T>(
+	fn: () => Promise<T | undefined | null | false>,
+	timeoutMs = 8000,
+	stepMs = 25
+): Promise<T> {
+	const end = Date.now() + timeoutMs;
+	for (;;) {
+		const v = await fn();
+		if (v) return v;
+		if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms`);
+		await new Promise((r) => setTimeout(r, stepMs));
+	}
+}

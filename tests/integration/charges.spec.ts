@@ -1,0 +1,497 @@
+/**
+ * The charge service against the sandbox gateway over real HTTP, on both engines: every
+ * sandbox outcome from the charge to its final state, duplicates, reused payment codes,
+ * notifications forged, tampered, replayed and for unknown orders, timeouts, restarts and
+ * late payments.
+ */
+import { afterAll, describe, expect, test } from 'vitest';
+import { makeNotification } from '../../src/lib/server/sandbox/notification';
+import { chargesNeedingOwner, type ChargeView } from '../../src/lib/server/charges/service';
+import type { StatusOutcome, TeegonApi } from '../../src/lib/server/teegon/types';
+import { dropTestSchemas, engines } from '../helpers/engines';
+import {
+	CLIENT_SECRET,
+	alipayCode,
+	orderNo,
+	startHarness,
+	until,
+	wechatCode,
+	type Harness
+} from '../helpers/harness';
+
+afterAll(dropTestSchemas);
+
+function body(code: string, over: Record<string, unknown> = {}) {
+	return { order_no: orderNo(), amount: '23.45', subject: '测试商品 ×2', auth_code: code, ...over };
+}
+
+async function created(h: Harness, b: Record<string, unknown>): Promise<ChargeView> {
+	const r = await h.service.create(h.till, b);
+	expect(r.status).toBe(200);
+	return r.body as ChargeView;
+}
+
+async function settle(h: Harness, order: string, want: string, timeoutMs = 8000): Promise<ChargeView> {
+	let last: ChargeView | null = null;
+	return until(async () => {
+		const r = await h.service.get(h.till, order);
+		last = r.body as ChargeView;
+		return last.state === want ? last : null;
+	}, timeoutMs).catch((e: Error) => {
+		throw new Error(`${e.message}: wanted ${want}, last seen ${JSON.stringify(last)}`);
+	});
+}
+
+describe.each(engines)('charges on $name', (engine) => {
+	describe('sandbox outcomes', () => {
+		let h: Harness;
+		test('setup', async () => {
+			h = await startHarness(engine, { deadlineMs: 4000 });
+			expect(h.sandbox.chargeCallCount).toBe(0);
+		});
+		afterAll(async () => h?.close());
+
+		test('00: paid at once, notification recorded and applied once', async () => {
+			const b = body(wechatCode('00'));
+			const v = await created(h, b);
+			expect(v).toMatchObject({
+				order_no: b.order_no,
+				state: 'paid',
+				amount: '23.45',
+				late: false,
+				wallet: 'wechat'
+			});
+			expect(v.charge_id).toBeTruthy();
+			await until(async () => h.notifyLog.length > 0);
+			const rows = await h.db.db
+				.selectFrom('notifications')
+				.selectAll()
+				.where('order_no', '=', b.order_no)
+				.execute();
+			expect(rows).toHaveLength(1);
+			expect(rows[0]!.outcome).toBe('applied');
+			expect(JSON.parse(rows[0]!.fields)).toHaveProperty('sign');
+		});
+
+		test('01: waits for the customer, then paid; a long poll learns it at once', async () => {
+			const b = body(alipayCode('01'));
+			const v = await created(h, b);
+			expect(v.state).toBe('pending');
+			expect(v.wallet).toBe('alipay');
+			const t0 = Date.now();
+			const r = await h.service.get(h.till, b.order_no, { waitMs: 10_000 });
+			expect((r.body as ChargeView).state).toBe('paid');
+			expect(Date.now() - t0).toBeLessThan(3000);
+		});
+
+		test('02: customer confirms, then fails', async () => {
+			const b = body(wechatCode('02'));
+			expect((await created(h, b)).state).toBe('pending');
+			const v = await settle(h, b.order_no, 'failed');
+			expect(v.failure).toMatch(/PAYERROR/);
+			expect(v.late).toBe(false);
+		});
+
+		test("04: refused at once with Teegon's reason", async () => {
+			const v = await created(h, body(wechatCode('04')));
+			expect(v.state).toBe('failed');
+			expect(v.failure).toMatch(/余额不足/);
+		});
+
+		test('05: reply slower than the client timeout → unknown (never failed) → paid by the notification', async () => {
+			const b = body(wechatCode('05'));
+			const v = await created(h, b);
+			// The sandbox's notification can beat the timed-out reply; either way never `failed`.
+			expect(['unknown', 'paid']).toContain(v.state);
+			const seen = new Set<string>();
+			const paid = await until(async () => {
+				const c = (await h.service.get(h.till, b.order_no)).body as ChargeView;
+				seen.add(c.state);
+				return c.state === 'paid' ? c : null;
+			});
+			expect(seen.has('failed')).toBe(false);
+			expect(paid.charge_id).toBeTruthy();
+		});
+
+		test('06: paid at once, no notification ever', async () => {
+			const b = body(wechatCode('06'));
+			expect((await created(h, b)).state).toBe('paid');
+			await new Promise((r) => setTimeout(r, 300));
+			const rows = await h.db.db
+				.selectFrom('notifications')
+				.select('id')
+				.where('order_no', '=', b.order_no)
+				.execute();
+			expect(rows).toHaveLength(0);
+		});
+
+		test('07: notification sent twice → applied once, state unchanged', async () => {
+			const b = body(wechatCode('07'));
+			expect((await created(h, b)).state).toBe('paid');
+			await until(
+				async () =>
+					h.sandbox.charges().find((c) => c.order_no === b.order_no)!.notifications.delivered === 2
+			);
+			const rows = await h.db.db
+				.selectFrom('notifications')
+				.select('outcome')
+				.where('order_no', '=', b.order_no)
+				.execute();
+			expect(rows.filter((r) => r.outcome === 'applied').length).toBeGreaterThanOrEqual(1);
+			expect(((await h.service.get(h.till, b.order_no)).body as ChargeView).state).toBe('paid');
+		});
+
+		test('08: 502 with HTML → unknown, and still unknown after the deadline, listed for the owner', async () => {
+			const b = body(wechatCode('08'));
+			expect((await created(h, b)).state).toBe('unknown');
+			await new Promise((r) => setTimeout(r, 4300));
+			expect(((await h.service.get(h.till, b.order_no)).body as ChargeView).state).toBe('unknown');
+			const items = await chargesNeedingOwner(h.db.db);
+			expect(items.find((i) => i.order_no === b.order_no)?.kind).toBe('unknown');
+		});
+
+		test('sequential duplicate: same body → the stored charge, Teegon called once; other body → 409', async () => {
+			const b = body(wechatCode('00'));
+			const before = h.sandbox.chargeCallCount;
+			const first = await created(h, b);
+			const again = await created(h, b);
+			expect(again.charge_id).toBe(first.charge_id);
+			expect(h.sandbox.chargeCallCount).toBe(before + 1);
+			const other = await h.service.create(h.till, { ...b, amount: '23.46' });
+			expect(other.status).toBe(409);
+			expect(other.body).toMatchObject({ error: { code: 'order_no_conflict', field: 'order_no' } });
+			expect(h.sandbox.chargeCallCount).toBe(before + 1);
+		});
+
+		test('20 concurrent duplicates → exactly one Teegon charge', async () => {
+			const b = body(wechatCode('01'));
+			const before = h.sandbox.chargeCallCount;
+			const replies = await Promise.all(
+				Array.from({ length: 20 }, () => h.service.create(h.till, b))
+			);
+			expect(replies.every((r) => r.status === 200)).toBe(true);
+			expect(h.sandbox.chargeCallCount).toBe(before + 1);
+			expect(h.sandbox.charges().filter((c) => c.order_no === b.order_no)).toHaveLength(1);
+		});
+
+		test('a payment code is single-use: another order with it → 409, Teegon not called', async () => {
+			const code = wechatCode('00');
+			await created(h, body(code));
+			const before = h.sandbox.chargeCallCount;
+			const r = await h.service.create(h.till, body(code));
+			expect(r.status).toBe(409);
+			expect(r.body).toMatchObject({ error: { code: 'auth_code_used', field: 'auth_code' } });
+			expect(h.sandbox.chargeCallCount).toBe(before);
+		});
+
+		test('another store cannot see or reuse a charge', async () => {
+			const b = body(wechatCode('00'));
+			await created(h, b);
+			expect((await h.service.get(h.otherTill, b.order_no)).status).toBe(404);
+			const r = await h.service.create(h.otherTill, b);
+			expect(r.status).toBe(409);
+			expect(JSON.stringify(r.body)).not.toContain('charge_id');
+		});
+
+		test('every validation rule: 400 naming the field, nothing stored, nothing sent', async () => {
+			const before = h.sandbox.chargeCallCount;
+			const good = body(wechatCode('00'));
+			const cases: [Record<string, unknown>, string][] = [
+				[{ order_no: undefined }, 'order_no'],
+				[{ order_no: '' }, 'order_no'],
+				[{ order_no: 'x'.repeat(65) }, 'order_no'],
+				[{ order_no: 'bad order!' }, 'order_no'],
+				[{ amount: undefined }, 'amount'],
+				[{ amount: 23.45 }, 'amount'],
+				[{ amount: '0' }, 'amount'],
+				[{ amount: '0.00' }, 'amount'],
+				[{ amount: '-1.00' }, 'amount'],
+				[{ amount: '1.234' }, 'amount'],
+				[{ amount: '1e3' }, 'amount'],
+				[{ amount: '50000.01' }, 'amount'],
+				[{ subject: '' }, 'subject'],
+				[{ subject: '字'.repeat(129) }, 'subject'],
+				[{ subject: 5 }, 'subject'],
+				[{ auth_code: '123456789' }, 'auth_code'],
+				[{ auth_code: '1'.repeat(25) }, 'auth_code'],
+				[{ auth_code: '13456789012345678a' }, 'auth_code'],
+				[{ metadata: [1, 2] }, 'metadata'],
+				[{ metadata: 'text' }, 'metadata'],
+				[{ metadata: { note: 'x'.repeat(600) } }, 'metadata']
+			];
+			for (const [over, field] of cases) {
+				const r = await h.service.create(h.till, {
+					...good,
+					...over,
+					order_no: 'order_no' in over ? over.order_no : orderNo()
+				});
+				expect(r.status, JSON.stringify(over).slice(0, 60)).toBe(400);
+				expect(r.body).toMatchObject({ error: { code: 'invalid', field } });
+				expect((r.body as { error: { message: string } }).error.message).toContain(field);
+			}
+			expect((await h.service.create(h.till, 'not an object')).status).toBe(400);
+			expect(h.sandbox.chargeCallCount).toBe(before);
+			const stored = await h.db.db
+				.selectFrom('charges')
+				.select('order_no')
+				.where('subject', '=', '')
+				.execute();
+			expect(stored).toHaveLength(0);
+		});
+
+		test('metadata of up to 512 bytes is accepted and echoed in the notification', async () => {
+			const b = body(wechatCode('00'), { metadata: { sale: 'S-1', 收银员: '王' } });
+			expect((await created(h, b)).state).toBe('paid');
+			const row = await until(async () =>
+				h.db.db
+					.selectFrom('notifications')
+					.select('fields')
+					.where('order_no', '=', b.order_no)
+					.executeTakeFirst()
+			);
+			expect(JSON.parse(JSON.parse(row.fields).metadata)).toEqual({ sale: 'S-1', 收银员: '王' });
+		});
+	});
+
+	describe('notifications', () => {
+		let h: Harness;
+		test('setup', async () => {
+			h = await startHarness(engine);
+			expect(h.notifyUrl).toMatch(/^http/);
+		});
+		afterAll(async () => h?.close());
+
+		const fieldsFor = (order: string, over: Record<string, string> = {}) => ({
+			amount: '23.45',
+			bank: 'CFT',
+			buyer: 'o-buyer',
+			channel: 'wxbarcodepay_pinganpay',
+			charge_id: 'ch_forged',
+			device_info: '',
+			is_success: 'true',
+			metadata: '',
+			order_no: order,
+			pay_time: '2026-11-26 13:00:00',
+			real_amount: '23.38',
+			status: 'SUCCESS',
+			timestamp: '1795000000',
+			...over
+		});
+
+		test('forged (wrong secret), tampered and unsigned notifications → 403, nothing changed', async () => {
+			const b = body(wechatCode('03'));
+			await created(h, b);
+			const forged = makeNotification(fieldsFor(b.order_no), 'not-the-secret');
+			expect((await h.service.notify(forged)).status).toBe(403);
+			const tampered = {
+				...makeNotification(fieldsFor(b.order_no, { amount: '0.01' }), CLIENT_SECRET),
+				amount: '23.45'
+			};
+			expect((await h.service.notify(tampered)).status).toBe(403);
+			const { sign: _s, ...unsigned } = makeNotification(fieldsFor(b.order_no), CLIENT_SECRET);
+			expect((await h.service.notify(unsigned)).status).toBe(403);
+			expect(((await h.service.get(h.till, b.order_no)).body as ChargeView).state).toBe('pending');
+			const rows = await h.db.db
+				.selectFrom('notifications')
+				.select('id')
+				.where('order_no', '=', b.order_no)
+				.execute();
+			expect(rows).toHaveLength(0);
+		});
+
+		test('is_success "false" is text, not truthy', async () => {
+			const b = body(wechatCode('03'));
+			await created(h, b);
+			const r = await h.service.notify(
+				makeNotification(
+					fieldsFor(b.order_no, { is_success: 'false', status: 'USERPAYING' }),
+					CLIENT_SECRET
+				)
+			);
+			expect(r.status).toBe(200);
+			expect(((await h.service.get(h.till, b.order_no)).body as ChargeView).state).toBe('pending');
+		});
+
+		test('a valid notification settles a waiting charge; its replay changes nothing', async () => {
+			const b = body(wechatCode('03'));
+			await created(h, b);
+			const n = makeNotification(fieldsFor(b.order_no), CLIENT_SECRET);
+			const first = await h.service.notify(n);
+			expect(first).toMatchObject({ status: 200, body: 'success', outcome: 'applied' });
+			const paid = (await h.service.get(h.till, b.order_no)).body as ChargeView;
+			expect(paid.state).toBe('paid');
+			const replay = await h.service.notify(n);
+			expect(replay).toMatchObject({ status: 200, body: 'success', outcome: 'duplicate' });
+			expect((await h.service.get(h.till, b.order_no)).body).toEqual(paid);
+			const rows = await h.db.db
+				.selectFrom('notifications')
+				.select('id')
+				.where('order_no', '=', b.order_no)
+				.execute();
+			expect(rows).toHaveLength(1);
+		});
+
+		test('a notification for an unknown order is kept as an orphan and answered 200', async () => {
+			const r = await h.service.notify(
+				makeNotification(fieldsFor('NO-SUCH-ORDER-1'), CLIENT_SECRET)
+			);
+			expect(r).toMatchObject({ status: 200, outcome: 'orphan' });
+			const items = await chargesNeedingOwner(h.db.db);
+			expect(items.find((i) => i.order_no === 'NO-SUCH-ORDER-1')).toMatchObject({
+				kind: 'orphan',
+				amount: '23.45'
+			});
+		});
+
+		test('an amount that disagrees with the charge is flagged, not accepted as paid', async () => {
+			const b = body(wechatCode('03'));
+			await created(h, b);
+			const r = await h.service.notify(
+				makeNotification(fieldsFor(b.order_no, { amount: '0.01' }), CLIENT_SECRET)
+			);
+			expect(r).toMatchObject({ status: 200, outcome: 'mismatch' });
+			const v = (await h.service.get(h.till, b.order_no)).body as ChargeView;
+			expect(v.state).not.toBe('paid');
+			expect(v.flags).toContain('amount_mismatch');
+			expect(
+				(await chargesNeedingOwner(h.db.db)).find((i) => i.order_no === b.order_no)?.kind
+			).toBe('mismatch');
+		});
+	});
+
+	describe('deadlines, late payments, query failures and restarts', () => {
+		test('03: never confirms → failed at the deadline with the reason', async () => {
+			const h = await startHarness(engine, { deadlineMs: 800 });
+			try {
+				const b = body(wechatCode('03'));
+				expect((await created(h, b)).state).toBe('pending');
+				const v = await settle(h, b.order_no, 'failed', 5000);
+				expect(v.failure).toBe('customer did not confirm in time');
+				expect(Date.parse(v.deadline_at) - Date.parse(v.created_at)).toBe(800);
+			} finally {
+				await h.close();
+			}
+		});
+
+		test('late payment: paid after the till gave up → paid + late, listed for the owner', async () => {
+			const h = await startHarness(engine, { deadlineMs: 500, confirmDelayMs: 1500 });
+			try {
+				const b = body(wechatCode('01'));
+				await created(h, b);
+				await settle(h, b.order_no, 'failed', 5000);
+				const v = await settle(h, b.order_no, 'paid', 6000);
+				expect(v.late).toBe(true);
+				expect(
+					(await chargesNeedingOwner(h.db.db)).find((i) => i.order_no === b.order_no)?.kind
+				).toBe('late');
+			} finally {
+				await h.close();
+			}
+		});
+
+		test('status queries failing at the deadline → unknown, never failed; settled by a later query', async () => {
+			let failing = true;
+			const wrap = (t: TeegonApi): TeegonApi => ({
+				charge: (r, o) => t.charge(r, o),
+				barcodePayStatus: (id, o) =>
+					failing
+						? Promise.resolve<StatusOutcome>({
+								kind: 'unknown',
+								reason: 'connection reset',
+								httpStatus: null,
+								raw: null
+							})
+						: t.barcodePayStatus(id, o),
+				close: () => t.close()
+			});
+			// Notifications never get through: only a status query can tell.
+			const h = await startHarness(engine, {
+				deadlineMs: 600,
+				confirmDelayMs: 1200,
+				wrapTeegon: wrap,
+				refuseNotifications: true
+			});
+			try {
+				const first = await h.service.create(h.till, body(wechatCode('01')));
+				expect((first.body as ChargeView).state).toBe('pending');
+				const order = (first.body as ChargeView).order_no;
+				const unknown = await settle(h, order, 'unknown', 4000);
+				expect(unknown.failure).toBeNull();
+				failing = false;
+				const paid = await settle(h, order, 'paid', 8000);
+				expect(paid.late).toBe(true);
+			} finally {
+				await h.close();
+			}
+		});
+
+		test('server stopped mid-charge and started again → the charge is settled after the restart', async () => {
+			const h1 = await startHarness(engine, { confirmDelayMs: 800, deadlineMs: 10_000 });
+			const b = body(wechatCode('06').replace(/06$/, '01'));
+			expect((await created(h1, b)).state).toBe('pending');
+			await h1.crash(); // no worker, no receiver: nobody is left to learn the outcome
+			const h2 = await startHarness(engine, { target: h1.target, sandbox: h1.sandbox });
+			try {
+				const v = await settle(h2, b.order_no, 'paid', 8000);
+				expect(v.late).toBe(false);
+			} finally {
+				await h2.close();
+				await h1.sandbox.close();
+			}
+		});
+
+		test('a charge whose call never completed (process died) becomes unknown, then paid by the notification', async () => {
+			// h1 never gets the notification: it dies before it could be told.
+			const h1 = await startHarness(engine, { slowReplyMs: 1500, teegonTimeoutMs: 5000, refuseNotifications: true });
+			const b = body(wechatCode('05'));
+			const pendingCall = h1.service.create(h1.till, b);
+			await until(async () => h1.sandbox.charges().some((c) => c.order_no === b.order_no));
+			// Simulate death: the lease that the calling process held runs out.
+			await h1.db.db
+				.updateTable('charges')
+				.set({ lease_until: Date.now() - 1, next_check_at: Date.now() - 1, lease_owner: 'dead' })
+				.where('order_no', '=', b.order_no)
+				.execute();
+			await h1.crash();
+			await pendingCall.catch(() => undefined);
+			const h2 = await startHarness(engine, { target: h1.target, sandbox: h1.sandbox });
+			try {
+				// The sandbox keeps retrying its notification to the old receiver; point a new delivery at h2 by replaying it.
+				const sc = h1.sandbox.charges().find((c) => c.order_no === b.order_no)!;
+				const n = makeNotification(
+					{
+						amount: sc.amount,
+						bank: 'CFT',
+						buyer: 'x',
+						channel: sc.channel,
+						charge_id: sc.charge_id,
+						device_info: '',
+						is_success: 'true',
+						metadata: '',
+						order_no: b.order_no,
+						pay_time: '2026-11-26 13:00:00',
+						real_amount: sc.amount,
+						status: sc.trade_status,
+						timestamp: '1'
+					},
+					CLIENT_SECRET
+				);
+				const seen = new Set<string>();
+				await until(async () => {
+					const s = ((await h2.service.get(h2.till, b.order_no)).body as ChargeView).state;
+					seen.add(s);
+					return s === 'unknown';
+				}, 5000).catch((e: Error) => {
+					throw new Error(`${e.message}; states seen: ${[...seen].join(',')}`);
+				});
+				expect((await h2.service.notify(n)).status).toBe(200);
+				const v = await settle(h2, b.order_no, 'paid');
+				expect(v.charge_id).toBe(sc.charge_id);
+				expect(seen.has('failed')).toBe(false);
+			} finally {
+				await h2.close();
+				await h1.sandbox.close();
+			}
+		});
+	});
+});
