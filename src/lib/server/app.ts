@@ -99,6 +99,12 @@ export async function createApp(env: Env): Promise<TillApp> {
 }
 
 let current: TillApp | null = null;
+
+// adapter-node emits this after it stopped accepting requests on SIGTERM/SIGINT: finish
+// in-flight checks and close the database, the sandbox and the LISTEN connection.
+process.once('sveltekit:shutdown' as 'exit', () => {
+	void current?.close().catch((e: Error) => console.error(`[till] shutdown: ${e.message}`));
+});
 let starting: Promise<TillApp> | null = null;
 
 export function startApp(env: Env): Promise<TillApp> {

@@ -78,8 +78,15 @@ export async function openDatabase(
 		pool.on('error', (err) => console.error(`[db] idle PostgreSQL client error: ${err.message}`));
 		db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 	}
-	if (opts.migrate !== false)
-		await migrate(db as Kysely<unknown>, target.kind === 'postgres' ? target.schema : undefined);
+	if (opts.migrate !== false) {
+		// On PostgreSQL, name the schema in use (search_path may point elsewhere than public).
+		const schema =
+			target.kind === 'postgres'
+				? (target.schema ??
+					(await sql<{ s: string }>`SELECT current_schema() AS s`.execute(db)).rows[0]?.s)
+				: undefined;
+		await migrate(db as Kysely<unknown>, schema);
+	}
 	return {
 		kind: target.kind,
 		db,

@@ -1,0 +1,215 @@
+/**
+ * Sales synced from the tills (POST /api/sales). Each sale carries a device-generated id;
+ * the server applies each id once and answers the same for every repeat, so a till that
+ * retries after a lost reply, a crash or in two tabs never records a sale twice.
+ */
+import type { Kysely } from 'kysely';
+import type { Sale, SyncSaleResult, Tender } from '../sale';
+import type { Database } from './db/schema';
+
+export const MAX_SALES_PER_BATCH = 500;
+const MAX_LINES = 500;
+const MAX_FEN = 100_000_000_00; // ¥100,000,000: far above any till sale, far below 2^53
+
+type Check = { ok: true } | { ok: false; field: string; message: string };
+const bad = (field: string, message: string): Check => ({
+	ok: false,
+	field,
+	message: `${field}: ${message}`
+});
+const isFen = (v: unknown): v is number =>
+	typeof v === 'number' && Number.isSafeInteger(v) && Math.abs(v) <= MAX_FEN;
+const isText = (v: unknown, max: number): v is string =>
+	typeof v === 'string' && v.length >= 1 && v.length <= max;
+
+/** Shape and arithmetic of one sale: every amount integer fen, every total adding up. */
+export function checkSale(s: unknown): Check {
+	if (!s || typeof s !== 'object') return bad('sale', 'must be an object');
+	const sale = s as Partial<Sale>;
+	if (!isText(sale.id, 64) || !/^[A-Za-z0-9_-]+$/.test(sale.id))
+		return bad('id', 'must be 1 to 64 characters of A-Z, a-z, 0-9, _ or -');
+	if (!isText(sale.number, 64)) return bad('number', 'must be 1 to 64 characters');
+	if (!isText(sale.cashier, 64)) return bad('cashier', 'must be 1 to 64 characters');
+	if (typeof sale.createdAt !== 'string' || Number.isNaN(Date.parse(sale.createdAt)))
+		return bad('createdAt', 'must be an ISO 8601 time');
+	if (!Array.isArray(sale.lines) || sale.lines.length < 1 || sale.lines.length > MAX_LINES)
+		return bad('lines', `must be 1 to ${MAX_LINES} lines`);
+	let sum = 0;
+	for (const [i, l] of sale.lines.entries()) {
+		const f = `lines[${i}]`;
+		if (!l || typeof l !== 'object') return bad(f, 'must be an object');
+		if (!isText(l.name, 200)) return bad(`${f}.name`, 'must be 1 to 200 characters');
+		if (!Number.isSafeInteger(l.quantity) || l.quantity < 1 || l.quantity > 99_999)
+			return bad(`${f}.quantity`, 'must be a whole number from 1 to 99999');
+		if (!isFen(l.unitPrice) || l.unitPrice < 0)
+			return bad(`${f}.unitPrice`, 'must be whole fen, 0 or more');
+		if (!isFen(l.discount) || l.discount < 0)
+			return bad(`${f}.discount`, 'must be whole fen, 0 or more');
+		if (!isFen(l.total) || l.total !== l.unitPrice * l.quantity - l.discount || l.total < 0)
+			return bad(`${f}.total`, 'must equal unitPrice × quantity − discount, and not be negative');
+		sum += l.total;
+	}
+	if (!isFen(sale.subtotal) || sale.subtotal !== sum)
+		return bad('subtotal', 'must equal the sum of the line totals');
+	if (!isFen(sale.discount) || sale.discount < 0 || sale.discount > sale.subtotal)
+		return bad('discount', 'must be whole fen from 0 to the subtotal');
+	if (!isFen(sale.total) || sale.total !== sale.subtotal - sale.discount)
+		return bad('total', 'must equal subtotal − discount');
+	if (!Array.isArray(sale.tenders) || sale.tenders.length > 20)
+		return bad('tenders', 'must be a list of at most 20 tenders');
+	let paid = 0;
+	for (const [i, t] of (sale.tenders as Tender[]).entries()) {
+		const f = `tenders[${i}]`;
+		if (!t || typeof t !== 'object') return bad(f, 'must be an object');
+		if (!isFen(t.amount) || t.amount <= 0)
+			return bad(`${f}.amount`, 'must be whole fen, more than 0');
+		if (t.kind === 'cash') {
+			if (!isFen(t.tendered) || t.tendered < t.amount)
+				return bad(`${f}.tendered`, 'must be whole fen, at least the amount');
+			if (!isFen(t.change) || t.change !== t.tendered - t.amount)
+				return bad(`${f}.change`, 'must equal tendered − amount');
+		} else if (t.kind === 'payment_code') {
+			if (!isText(t.orderNo, 64) || !/^[A-Za-z0-9_-]+$/.test(t.orderNo))
+				return bad(`${f}.orderNo`, "must be the charge's order_no");
+		} else return bad(`${f}.kind`, 'must be cash or payment_code');
+		paid += t.amount;
+	}
+	if (paid !== sale.total) return bad('tenders', 'must add up to the total');
+	return { ok: true };
+}
+
+export async function recordSales(
+	db: Kysely<Database>,
+	till: { id: string; storeId: string },
+	sales: unknown[],
+	now = Date.now()
+): Promise<SyncSaleResult[]> {
+	const results = new Map<number, SyncSaleResult>();
+	const valid: { index: number; sale: Sale }[] = [];
+	sales.forEach((s, index) => {
+		const c = checkSale(s);
+		const id =
+			s && typeof s === 'object' && typeof (s as Sale).id === 'string' ? (s as Sale).id : '';
+		if (c.ok) valid.push({ index, sale: s as Sale });
+		else
+			results.set(index, {
+				id,
+				status: 'rejected',
+				error: { code: 'invalid', field: c.field, message: c.message }
+			});
+	});
+	if (valid.length) {
+		await db.transaction().execute(async (trx) => {
+			const ids = valid.map((v) => v.sale.id);
+			const existing = new Map(
+				(
+					await trx
+						.selectFrom('sales')
+						.select(['id', 'store_id', 'flags'])
+						.where('id', 'in', ids)
+						.execute()
+				).map((r) => [r.id, r])
+			);
+			const orderNos = valid.flatMap((v) =>
+				v.sale.tenders.flatMap((t) => (t.kind === 'payment_code' ? [t.orderNo] : []))
+			);
+			const charges = new Map(
+				orderNos.length
+					? (
+							await trx
+								.selectFrom('charges')
+								.select(['order_no', 'store_id', 'state', 'amount'])
+								.where('order_no', 'in', orderNos)
+								.execute()
+						).map((c) => [c.order_no, c])
+					: []
+			);
+			const seen = new Set<string>();
+			for (const { index, sale } of valid) {
+				const prior = existing.get(sale.id);
+				if (prior || seen.has(sale.id)) {
+					results.set(
+						index,
+						prior && prior.store_id !== till.storeId
+							? {
+									id: sale.id,
+									status: 'rejected',
+									error: {
+										code: 'id_conflict',
+										field: 'id',
+										message: 'id: already used by another store'
+									}
+								}
+							: {
+									id: sale.id,
+									status: 'duplicate',
+									...(prior?.flags ? { flagged: prior.flags.split('|') } : {})
+								}
+					);
+					continue;
+				}
+				seen.add(sale.id);
+				// Every payment-code tender must be a paid charge of this store, for its amount.
+				const flags: string[] = [];
+				for (const t of sale.tenders) {
+					if (t.kind !== 'payment_code') continue;
+					const c = charges.get(t.orderNo);
+					if (!c || c.store_id !== till.storeId) flags.push(`charge_missing:${t.orderNo}`);
+					else if (c.state !== 'paid') flags.push(`charge_not_paid:${t.orderNo}:${c.state}`);
+					else if (c.amount !== t.amount) flags.push(`charge_amount_mismatch:${t.orderNo}`);
+				}
+				await trx
+					.insertInto('sales')
+					.values({
+						id: sale.id,
+						store_id: till.storeId,
+						till_id: till.id,
+						number: sale.number,
+						cashier: sale.cashier,
+						created_at: new Date(sale.createdAt).toISOString(),
+						received_at: now,
+						subtotal: sale.subtotal,
+						discount: sale.discount,
+						total: sale.total,
+						body: JSON.stringify(sale),
+						flags: flags.length ? flags.join('|') : null
+					})
+					.execute();
+				await trx
+					.insertInto('sale_lines')
+					.values(
+						sale.lines.map((l, i) => ({
+							sale_id: sale.id,
+							line_no: i,
+							product_id: l.productId ?? null,
+							name: l.name,
+							quantity: l.quantity,
+							unit_price: l.unitPrice,
+							discount: l.discount,
+							total: l.total
+						}))
+					)
+					.execute();
+				if (sale.tenders.length)
+					await trx
+						.insertInto('sale_tenders')
+						.values(
+							sale.tenders.map((t, i) => ({
+								sale_id: sale.id,
+								tender_no: i,
+								kind: t.kind,
+								amount: t.amount,
+								order_no: t.kind === 'payment_code' ? t.orderNo : null
+							}))
+						)
+						.execute();
+				results.set(index, {
+					id: sale.id,
+					status: 'applied',
+					...(flags.length ? { flagged: flags } : {})
+				});
+			}
+		});
+	}
+	return sales.map((_, i) => results.get(i)!);
+}

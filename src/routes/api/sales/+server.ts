@@ -1,0 +1,32 @@
+import { json } from '@sveltejs/kit';
+import { app } from '$lib/server/app';
+import { readJson } from '$lib/server/http/body';
+import { isUniqueViolation } from '$lib/server/db';
+import { MAX_SALES_PER_BATCH, recordSales } from '$lib/server/sales';
+import type { RequestHandler } from './$types';
+
+/** POST /api/sales {sales: Sale[]}: idempotent by sale id; answers one result per sale, in order. */
+export const POST: RequestHandler = async ({ request, locals }) => {
+	const body = await readJson(request);
+	if (!body.ok) return body.response;
+	const sales = (body.value as { sales?: unknown })?.sales;
+	if (!Array.isArray(sales) || sales.length > MAX_SALES_PER_BATCH)
+		return json(
+			{
+				error: {
+					code: 'invalid',
+					field: 'sales',
+					message: `sales: must be a list of at most ${MAX_SALES_PER_BATCH} sales`
+				}
+			},
+			{ status: 400 }
+		);
+	for (let attempt = 0; ; attempt++) {
+		try {
+			return json({ results: await recordSales(app().db.db, locals.till!, sales) });
+		} catch (e) {
+			// Two tabs or instances racing on the same ids: the retry sees them as duplicates.
+			if (!isUniqueViolation(e) || attempt >= 2) throw e;
+		}
+	}
+};
