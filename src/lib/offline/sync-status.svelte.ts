@@ -1,0 +1,49 @@
+/**
+ * The sync engine's status as Svelte 5 state for the UI (status line, sign-out guard).
+ * Browser-only: create it where the engine is created, never on the server.
+ */
+import type { SaleSync, SyncRole, SyncStatus } from './sync';
+
+export class SyncStatusState {
+	queued = $state(0);
+	rejected = $state(0);
+	lastSyncAt = $state<string | null>(null);
+	lastError = $state<string | null>(null);
+	syncing = $state(false);
+	role = $state<SyncRole>('idle');
+	authRequired = $state(false);
+
+	/**
+	 * Sales that exist only on this device. Sign-out and "clear data" must wait while true:
+	 * Loyverse blocks sign-out for the same reason (peers.md).
+	 */
+	readonly hasUnsynced = $derived(this.queued > 0);
+
+	#unsubscribe: (() => void) | null = null;
+
+	constructor(sync?: SaleSync) {
+		if (sync) this.connect(sync);
+	}
+
+	/** Follows `sync` (and stops following the previous engine). Returns the disconnect. */
+	connect(sync: SaleSync): () => void {
+		this.disconnect();
+		this.#unsubscribe = sync.subscribe((status) => this.#apply(status));
+		return () => this.disconnect();
+	}
+
+	disconnect(): void {
+		this.#unsubscribe?.();
+		this.#unsubscribe = null;
+	}
+
+	#apply(status: SyncStatus): void {
+		this.queued = status.queued;
+		this.rejected = status.rejected;
+		this.lastSyncAt = status.lastSyncAt;
+		this.lastError = status.lastError;
+		this.syncing = status.syncing;
+		this.role = status.role;
+		this.authRequired = status.authRequired;
+	}
+}

@@ -1,0 +1,144 @@
+import 'fake-indexeddb/auto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { catalogVersion } from '$lib/offline/db';
+import { httpSender, pullCatalog, SyncError, type FetchLike } from '$lib/offline/sync';
+import { freshDb, makeSale } from './helpers';
+
+interface Call {
+	url: string;
+	init: RequestInit | undefined;
+}
+
+function fakeFetch(answer: (call: Call) => Response | Promise<Response>): {
+	fetch: FetchLike;
+	calls: Call[];
+} {
+	const calls: Call[] = [];
+	return {
+		calls,
+		fetch: async (url, init) => {
+			const call = { url, init };
+			calls.push(call);
+			return answer(call);
+		}
+	};
+}
+
+async function caught(promise: Promise<unknown>): Promise<SyncError> {
+	const err = await promise.then(
+		() => null,
+		(e: unknown) => e
+	);
+	expect(err).toBeInstanceOf(SyncError);
+	return err as SyncError;
+}
+
+describe('httpSender', () => {
+	it('posts the batch as JSON with the bearer token and returns the results', async () => {
+		const sale = makeSale();
+		const { fetch, calls } = fakeFetch(() =>
+			Response.json({ results: [{ id: sale.id, status: 'applied' }, { junk: true }] })
+		);
+		const send = httpSender('https://shop.example/', () => Promise.resolve('tok-1'), fetch);
+		expect(await send([sale])).toEqual({ results: [{ id: sale.id, status: 'applied' }] });
+
+		const call = calls[0];
+		expect(call?.url).toBe('https://shop.example/api/sales');
+		expect(call?.init?.method).toBe('POST');
+		const headers = new Headers(call?.init?.headers);
+		expect(headers.get('authorization')).toBe('Bearer tok-1');
+		expect(headers.get('content-type')).toBe('application/json');
+		expect(headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+		expect(JSON.parse(String(call?.init?.body))).toEqual({ sales: [sale] });
+		expect(call?.init?.signal).toBeInstanceOf(AbortSignal);
+	});
+
+	it('maps failures to retryable errors, and 401 to a stop', async () => {
+		const batch = [makeSale()];
+		const answer = (response: () => Response | Promise<Response>): ReturnType<typeof httpSender> =>
+			httpSender('', () => 'tok', fakeFetch(response).fetch);
+
+		const unavailable = await caught(answer(() => new Response('busy', { status: 503 }))(batch));
+		expect(unavailable).toMatchObject({ kind: 'http', status: 503, body: 'busy', retryable: true });
+
+		const badRequest = await caught(answer(() => new Response('{}', { status: 400 }))(batch));
+		expect(badRequest).toMatchObject({ kind: 'http', status: 400, retryable: true });
+
+		const offline = await caught(
+			answer(() => Promise.reject(new TypeError('fetch failed')))(batch)
+		);
+		expect(offline).toMatchObject({ kind: 'network', retryable: true, message: 'fetch failed' });
+
+		const notJson = await caught(answer(() => new Response('<html>', { status: 200 }))(batch));
+		expect(notJson).toMatchObject({ kind: 'bad_reply', retryable: true });
+
+		const wrongShape = await caught(answer(() => Response.json({ ok: true }))(batch));
+		expect(wrongShape).toMatchObject({ kind: 'bad_reply', retryable: true });
+
+		const refused = await caught(answer(() => new Response('no', { status: 401 }))(batch));
+		expect(refused).toMatchObject({ kind: 'auth', status: 401, retryable: false });
+	});
+
+	it('sends no authorization header without a token', async () => {
+		const { fetch, calls } = fakeFetch(() => Response.json({ results: [] }));
+		await httpSender('', () => null, fetch)([]);
+		expect(calls[0]?.url).toBe('/api/sales');
+		expect(new Headers(calls[0]?.init?.headers).has('authorization')).toBe(false);
+	});
+});
+
+describe('pullCatalog', () => {
+	let db: ReturnType<typeof freshDb>;
+	beforeEach(() => {
+		db = freshDb();
+	});
+	afterEach(async () => {
+		await db.drop();
+	});
+
+	it('asks for changes since the version it has and applies them', async () => {
+		const replies = [
+			{
+				version: 3,
+				products: [
+					{
+						id: 'p1',
+						name: '雪碧',
+						price: 300,
+						barcodes: ['111'],
+						favourite: false,
+						pinyin: 'xue bi'
+					},
+					{ id: 'p2', name: 'Tea', price: 500, barcodes: ['222'], favourite: true }
+				],
+				deleted: []
+			},
+			{ version: 4, products: [], deleted: ['p1'] }
+		];
+		const { fetch, calls } = fakeFetch(() => Response.json(replies.shift()));
+		const options = { baseUrl: 'https://shop.example', getToken: () => 'tok' };
+
+		expect(await pullCatalog(db, fetch, options)).toEqual({
+			version: 3,
+			applied: true,
+			changed: 2,
+			deleted: 0
+		});
+		expect(await pullCatalog(db, fetch, options)).toMatchObject({ version: 4, deleted: 1 });
+		expect(calls.map((c) => c.url)).toEqual([
+			'https://shop.example/api/catalog?since=0',
+			'https://shop.example/api/catalog?since=3'
+		]);
+		expect(new Headers(calls[0]?.init?.headers).get('authorization')).toBe('Bearer tok');
+		expect((await db.catalog.toArray()).map((p) => p.id)).toEqual(['p2']);
+		expect(await catalogVersion(db)).toBe(4);
+	});
+
+	it('changes nothing when the reply is not a change set', async () => {
+		const { fetch } = fakeFetch(() => Response.json({ version: 'x', products: [] }));
+		const err = await caught(pullCatalog(db, fetch));
+		expect(err.kind).toBe('bad_reply');
+		expect(await catalogVersion(db)).toBe(0);
+		expect(await db.catalog.count()).toBe(0);
+	});
+});
