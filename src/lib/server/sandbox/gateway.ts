@@ -1,0 +1,659 @@
+/**
+ * A Teegon sandbox gateway. Teegon offers no public sandbox, so the till ships one: a real
+ * HTTP server speaking the same protocol on the same paths (charge, barcode_pay_status,
+ * signed notifications with retries), so the till's code cannot tell it from Teegon.
+ * See ../shared/docs/teegon-protocol.md.
+ *
+ * The outcome of a charge is chosen by the last two digits of the payment code, like a
+ * provider's test cards (SCENARIOS below). Codes shaped like Alipay's (16–24 digits
+ * starting 25–30) get Alipay's statuses; all others WeChat's.
+ *
+ * Only for tests and demos: charges live in memory, and the introspection endpoints under
+ * /__sandbox/ have no authentication.
+ */
+import http from 'node:http';
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { formatYuan, parseYuan, type Fen } from '../../money';
+import type { SandboxConfig } from '../config';
+import { verify } from '../teegon/sign';
+import { walletOfAuthCode } from '../teegon/status';
+import type { TradeState } from '../teegon/types';
+import { makeNotification, postNotification } from './notification';
+
+export interface SandboxOptions extends SandboxConfig {
+	/** Interface to listen on. Default 127.0.0.1. */
+	host?: string;
+	/** Receives one line per request and per notification attempt. Default: silent. */
+	log?: (line: string) => void;
+}
+
+export interface SandboxTiming {
+	confirmDelayMs: number;
+	slowReplyMs: number;
+	notifyRetryMs: number;
+	notifyMaxAttempts: number;
+}
+
+/** What the sandbox does with a charge, by the payment code's last two digits. */
+export type SandboxScenario =
+	| 'paid'
+	| 'confirm-then-paid'
+	| 'confirm-then-failed'
+	| 'never-confirms'
+	| 'refused'
+	| 'slow-reply'
+	| 'paid-no-notification'
+	| 'paid-notified-twice'
+	| 'bad-gateway';
+
+export const SCENARIOS: Readonly<Record<string, SandboxScenario>> = {
+	'00': 'paid',
+	'01': 'confirm-then-paid',
+	'02': 'confirm-then-failed',
+	'03': 'never-confirms',
+	'04': 'refused',
+	'05': 'slow-reply',
+	'06': 'paid-no-notification',
+	'07': 'paid-notified-twice',
+	'08': 'bad-gateway'
+};
+
+export function scenarioOf(authCode: string): SandboxScenario {
+	return SCENARIOS[authCode.slice(-2)] ?? 'paid';
+}
+
+/** The error text of a code ending in 04. */
+export const INSUFFICIENT_BALANCE = '余额不足 (insufficient balance)';
+
+/** A charge as the sandbox holds it; field names follow the protocol's. */
+export interface SandboxCharge {
+	charge_id: string;
+	order_no: string;
+	/** The amount text exactly as the till sent it. */
+	amount: string;
+	subject: string;
+	metadata: string;
+	auth_code: string;
+	notify_url: string;
+	client_ip: string;
+	scenario: SandboxScenario;
+	wallet: 'wechat' | 'alipay';
+	channel: string;
+	trade_status: string;
+	state: TradeState;
+	/** ISO 8601. */
+	created_at: string;
+	paid_at: string | null;
+	transaction_no: string;
+	notifications: {
+		/** Deliveries this charge will get in all (0, 1 or 2); each is retried until HTTP 200. */
+		planned: number;
+		/** POSTs made, retries included. */
+		attempts: number;
+		/** Deliveries answered with HTTP 200. */
+		delivered: number;
+		last_status: number | null;
+		last_error: string | null;
+	};
+}
+
+export interface Sandbox {
+	/** http://host:port, without a trailing slash. */
+	readonly url: string;
+	readonly port: number;
+	/** Stops listening, drops connections, cancels confirmations and notification retries. */
+	close(): Promise<void>;
+	/** A snapshot of every charge, oldest first. */
+	charges(): SandboxCharge[];
+	/** Charge requests that created a charge (not refused ones): for idempotency tests. */
+	readonly chargeCallCount: number;
+	/** Forgets every charge and cancels pending confirmations and notifications. */
+	reset(): void;
+	timing(): SandboxTiming;
+	/** Changes delays for what is scheduled from now on. */
+	setTiming(timing: Partial<SandboxTiming>): SandboxTiming;
+}
+
+const CHANNEL = { wechat: 'wxbarcodepay_pinganpay', alipay: 'alibarcodepay_pinganpay' } as const;
+const STATUS = {
+	wechat: { paid: 'SUCCESS', waiting: 'USERPAYING', failed: 'PAYERROR' },
+	alipay: { paid: 'TRADE_SUCCESS', waiting: 'WAIT_BUYER_PAY', failed: 'TRADE_CLOSED' }
+} as const;
+/** Spec table, in characters. The vendor's table says 20 for auth_code; real codes reach 24. */
+const MAX_LENGTH: Readonly<Record<string, number>> = {
+	notify_url: 256,
+	order_no: 64,
+	subject: 128,
+	metadata: 512,
+	auth_code: 24
+};
+const REQUIRED_FOR_CHARGE = ['notify_url', 'order_no', 'channel', 'amount', 'subject', 'auth_code'];
+const MAX_BODY_BYTES = 64 * 1024;
+const NOTIFY_ATTEMPT_TIMEOUT_MS = 10_000;
+/** Teegon's fee in the sample reply (pay_rate 0.3 %), taken off real_amount. */
+const FEE_PER_MILLE = 3;
+const BAD_GATEWAY_HTML =
+	'<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n' +
+	'<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n';
+
+interface ChargeRecord extends Omit<SandboxCharge, 'created_at' | 'paid_at' | 'notifications'> {
+	amountFen: Fen;
+	createdAt: number;
+	paidAt: number | null;
+	buyer: string;
+	bank: string;
+	notifications: {
+		planned: number;
+		attempts: number;
+		delivered: number;
+		lastStatus: number | null;
+		lastError: string | null;
+	};
+	/** Set by reset()/close(): no more confirmations or notification attempts. */
+	cancelled: boolean;
+	timers: Set<NodeJS.Timeout>;
+}
+
+type Params = Record<string, string>;
+
+class Refusal {
+	constructor(readonly error: string) {}
+}
+
+export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
+	const host = opts.host ?? '127.0.0.1';
+	const log = opts.log ?? (() => {});
+	const timing: SandboxTiming = {
+		confirmDelayMs: opts.confirmDelayMs,
+		slowReplyMs: opts.slowReplyMs,
+		notifyRetryMs: opts.notifyRetryMs,
+		notifyMaxAttempts: opts.notifyMaxAttempts
+	};
+	const byId = new Map<string, ChargeRecord>();
+	const byOrderNo = new Map<string, ChargeRecord>();
+	/** Held replies of codes ending 05. */
+	const replyTimers = new Set<NodeJS.Timeout>();
+	const notifyAgent = new http.Agent({ keepAlive: true, timeout: 4000 });
+	let chargeCallCount = 0;
+	let closed = false;
+
+	function later(record: ChargeRecord, ms: number, fn: () => void): void {
+		if (record.cancelled || closed) return;
+		const timer = setTimeout(() => {
+			record.timers.delete(timer);
+			if (!record.cancelled && !closed) fn();
+		}, ms);
+		record.timers.add(timer);
+	}
+
+	function cancel(record: ChargeRecord): void {
+		record.cancelled = true;
+		for (const timer of record.timers) clearTimeout(timer);
+		record.timers.clear();
+	}
+
+	// --- requests -------------------------------------------------------------------------
+
+	function authenticate(params: Params): void {
+		if (!params.client_id) throw new Refusal('client_id: missing');
+		if (params.client_id !== opts.clientId)
+			throw new Refusal('client_id: no such client (无效的 client_id)');
+		if (!params.sign) throw new Refusal('sign: missing');
+		if (!verify(params, opts.clientSecret))
+			throw new Refusal('sign: signature does not match (签名错误)');
+	}
+
+	function validateCharge(params: Params): Fen {
+		for (const name of REQUIRED_FOR_CHARGE)
+			if (params[name] === undefined || params[name] === '') throw new Refusal(`${name}: missing`);
+		for (const [name, max] of Object.entries(MAX_LENGTH)) {
+			const value = params[name];
+			if (value !== undefined && [...value].length > max)
+				throw new Refusal(`${name}: longer than ${max} characters`);
+		}
+		let notifyUrl: URL | null = null;
+		try {
+			notifyUrl = new URL(params.notify_url!);
+		} catch {
+			notifyUrl = null;
+		}
+		if (!notifyUrl || (notifyUrl.protocol !== 'http:' && notifyUrl.protocol !== 'https:'))
+			throw new Refusal('notify_url: not an http(s) URL');
+		if (params.channel !== 'barcode_pay')
+			throw new Refusal(`channel: must be barcode_pay, got ${JSON.stringify(params.channel)}`);
+		const amountText = params.amount!;
+		if (!/^\d+(\.\d+)?$/.test(amountText))
+			throw new Refusal(`amount: not a number: ${JSON.stringify(amountText)}`);
+		if (/\.\d{3,}$/.test(amountText))
+			throw new Refusal(`amount: more than two decimals: ${amountText}`);
+		const amount = parseYuan(amountText);
+		if (amount === null) throw new Refusal(`amount: not a valid amount: ${amountText}`);
+		if (amount <= 0) throw new Refusal(`amount: must be more than 0, got ${amountText}`);
+		if (byOrderNo.has(params.order_no!))
+			throw new Refusal(`order_no: already used (订单号重复): ${params.order_no}`);
+		return amount;
+	}
+
+	function handleCharge(params: Params, res: http.ServerResponse): void {
+		authenticate(params);
+		const amountFen = validateCharge(params);
+		const authCode = params.auth_code!;
+		const scenario = scenarioOf(authCode);
+		const orderNo = params.order_no!;
+		if (scenario === 'refused') {
+			log(`sandbox charge order_no=${orderNo} auth_code=${authCode} -> refused`);
+			throw new Refusal(INSUFFICIENT_BALANCE);
+		}
+		if (scenario === 'bad-gateway') {
+			log(`sandbox charge order_no=${orderNo} auth_code=${authCode} -> HTTP 502`);
+			res.writeHead(502, { 'content-type': 'text/html' });
+			res.end(BAD_GATEWAY_HTML);
+			return;
+		}
+
+		const wallet = walletOfAuthCode(authCode) === 'alipay' ? 'alipay' : 'wechat';
+		const now = Date.now();
+		const paidNow =
+			scenario === 'paid' ||
+			scenario === 'slow-reply' ||
+			scenario === 'paid-no-notification' ||
+			scenario === 'paid-notified-twice';
+		const record: ChargeRecord = {
+			charge_id: newId(24),
+			order_no: orderNo,
+			amount: params.amount!,
+			amountFen,
+			subject: params.subject!,
+			metadata: params.metadata ?? '',
+			auth_code: authCode,
+			notify_url: params.notify_url!,
+			client_ip: params.client_ip ?? '',
+			scenario,
+			wallet,
+			channel: CHANNEL[wallet],
+			trade_status: paidNow ? STATUS[wallet].paid : STATUS[wallet].waiting,
+			state: paidNow ? 'paid' : 'pending',
+			createdAt: now,
+			paidAt: paidNow ? now : null,
+			transaction_no: paidNow ? transactionNo(now) : '',
+			buyer: wallet === 'wechat' ? `o${newId(27)}` : `138****${authCode.slice(-4)}`,
+			bank: wallet === 'wechat' ? 'CFT' : '招商银行',
+			notifications: {
+				planned:
+					scenario === 'paid-notified-twice'
+						? 2
+						: scenario === 'never-confirms' || scenario === 'paid-no-notification'
+							? 0
+							: 1,
+				attempts: 0,
+				delivered: 0,
+				lastStatus: null,
+				lastError: null
+			},
+			cancelled: false,
+			timers: new Set()
+		};
+		byId.set(record.charge_id, record);
+		byOrderNo.set(orderNo, record);
+		chargeCallCount += 1;
+		log(
+			`sandbox charge order_no=${orderNo} auth_code=${authCode} amount=${record.amount} ` +
+				`-> ${scenario} charge_id=${record.charge_id} ${record.trade_status}`
+		);
+
+		if (paidNow) notify(record, record.notifications.planned);
+		else if (scenario === 'confirm-then-paid' || scenario === 'confirm-then-failed')
+			later(record, timing.confirmDelayMs, () => {
+				const paid = scenario === 'confirm-then-paid';
+				record.state = paid ? 'paid' : 'failed';
+				record.trade_status = paid ? STATUS[wallet].paid : STATUS[wallet].failed;
+				if (paid) {
+					record.paidAt = Date.now();
+					record.transaction_no = transactionNo(record.paidAt);
+				}
+				log(`sandbox confirm charge_id=${record.charge_id} -> ${record.trade_status}`);
+				notify(record, 1);
+			});
+
+		// The reply is built now: a code ending 05 is paid from the start, only the answer lags.
+		const reply = chargeReply(record);
+		if (scenario === 'slow-reply') {
+			const timer = setTimeout(() => {
+				replyTimers.delete(timer);
+				sendJson(res, 200, reply);
+			}, timing.slowReplyMs);
+			replyTimers.add(timer);
+		} else sendJson(res, 200, reply);
+	}
+
+	function handleStatus(params: Params, res: http.ServerResponse): void {
+		authenticate(params);
+		const chargeId = params.charge_id;
+		if (!chargeId) throw new Refusal('charge_id: missing');
+		const record = byId.get(chargeId);
+		if (!record) throw new Refusal(`charge_id: no such charge: ${chargeId}`);
+		log(`sandbox status charge_id=${chargeId} -> ${record.trade_status}`);
+		sendJson(res, 200, {
+			result: {
+				charge_id: record.charge_id,
+				order_no: record.order_no,
+				pay_channel: record.channel,
+				trade_status: record.trade_status
+			},
+			error: null
+		});
+	}
+
+	// --- notifications --------------------------------------------------------------------
+
+	function notificationFields(record: ChargeRecord): Params {
+		const success = record.state === 'paid';
+		return makeNotification(
+			{
+				amount: record.amount,
+				bank: record.bank,
+				buyer: record.buyer,
+				channel: record.channel,
+				charge_id: record.charge_id,
+				device_info: '',
+				is_success: success ? 'true' : 'false',
+				metadata: record.metadata,
+				order_no: record.order_no,
+				pay_time: record.paidAt === null ? '' : String(Math.floor(record.paidAt / 1000)),
+				real_amount: formatYuan(
+					success ? record.amountFen - Math.round((record.amountFen * FEE_PER_MILLE) / 1000) : 0
+				),
+				status: 'trade_status_sync',
+				timestamp: String(Math.floor(Date.now() / 1000)),
+				// Not in the vendor's table but observed in real notifications: a receiver must
+				// verify over whatever fields arrive.
+				payment_no: record.transaction_no
+			},
+			opts.clientSecret
+		);
+	}
+
+	/** Sends `times` deliveries of the same notification, one after the other. */
+	function notify(record: ChargeRecord, times: number): void {
+		if (times <= 0) return;
+		const fields = notificationFields(record);
+		const deliver = (remaining: number) => {
+			if (remaining > 0) attempt(1, () => deliver(remaining - 1));
+		};
+		const attempt = (n: number, done: () => void) => {
+			if (record.cancelled || closed) return;
+			record.notifications.attempts += 1;
+			const retry = () => {
+				if (n >= timing.notifyMaxAttempts) {
+					log(`sandbox notify charge_id=${record.charge_id} gave up after ${n} attempts`);
+					done();
+				} else later(record, timing.notifyRetryMs, () => attempt(n + 1, done));
+			};
+			void postNotification(record.notify_url, fields, {
+				agent: notifyAgent,
+				timeoutMs: NOTIFY_ATTEMPT_TIMEOUT_MS
+			}).then(
+				(reply) => {
+					if (record.cancelled || closed) return;
+					record.notifications.lastStatus = reply.status;
+					record.notifications.lastError = null;
+					log(`sandbox notify charge_id=${record.charge_id} attempt=${n} -> HTTP ${reply.status}`);
+					if (reply.status === 200) {
+						record.notifications.delivered += 1;
+						done();
+					} else retry();
+				},
+				(err: unknown) => {
+					if (record.cancelled || closed) return;
+					record.notifications.lastError = err instanceof Error ? err.message : String(err);
+					log(
+						`sandbox notify charge_id=${record.charge_id} attempt=${n} -> ${record.notifications.lastError}`
+					);
+					retry();
+				}
+			);
+		};
+		deliver(times);
+	}
+
+	// --- introspection --------------------------------------------------------------------
+
+	function snapshot(record: ChargeRecord): SandboxCharge {
+		const n = record.notifications;
+		return {
+			charge_id: record.charge_id,
+			order_no: record.order_no,
+			amount: record.amount,
+			subject: record.subject,
+			metadata: record.metadata,
+			auth_code: record.auth_code,
+			notify_url: record.notify_url,
+			client_ip: record.client_ip,
+			scenario: record.scenario,
+			wallet: record.wallet,
+			channel: record.channel,
+			trade_status: record.trade_status,
+			state: record.state,
+			created_at: new Date(record.createdAt).toISOString(),
+			paid_at: record.paidAt === null ? null : new Date(record.paidAt).toISOString(),
+			transaction_no: record.transaction_no,
+			notifications: {
+				planned: n.planned,
+				attempts: n.attempts,
+				delivered: n.delivered,
+				last_status: n.lastStatus,
+				last_error: n.lastError
+			}
+		};
+	}
+
+	function reset(): void {
+		for (const record of byId.values()) cancel(record);
+		byId.clear();
+		byOrderNo.clear();
+		chargeCallCount = 0;
+	}
+
+	function setTiming(next: Partial<SandboxTiming>): SandboxTiming {
+		for (const key of Object.keys(timing) as (keyof SandboxTiming)[]) {
+			const value = next[key];
+			if (value === undefined) continue;
+			if (!Number.isSafeInteger(value) || value < (key === 'notifyMaxAttempts' ? 1 : 0))
+				throw new RangeError(`${key} must be a whole number ≥ 0 (≥ 1 for attempts), got ${value}`);
+			timing[key] = value;
+		}
+		return { ...timing };
+	}
+
+	// --- HTTP -----------------------------------------------------------------------------
+
+	async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+		const url = new URL(req.url ?? '/', 'http://sandbox');
+		const path = url.pathname;
+		const isCharge = path === '/v1/charge/' || path === '/v1/charge';
+		const isStatus =
+			path === '/charge/barcode_pay_status' || path === '/charge/barcode_pay_status/';
+
+		if (isCharge || isStatus) {
+			if (req.method !== 'POST') {
+				res.setHeader('allow', 'POST');
+				return sendJson(res, 405, { error: 'method not allowed: use POST', result: '' });
+			}
+			const body = await readBody(req);
+			if (body === null) return sendJson(res, 413, { error: 'request body too large', result: '' });
+			try {
+				const params = parseForm(body);
+				if (isCharge) handleCharge(params, res);
+				else handleStatus(params, res);
+			} catch (err) {
+				if (!(err instanceof Refusal)) throw err;
+				log(`sandbox ${isCharge ? 'charge' : 'status'} refused: ${err.error}`);
+				sendJson(res, 200, { error: err.error, result: '' });
+			}
+			return;
+		}
+
+		if (path === '/__sandbox/charges' && req.method === 'GET') {
+			const orderNo = url.searchParams.get('order_no');
+			const list = [...byId.values()]
+				.filter((r) => orderNo === null || r.order_no === orderNo)
+				.map(snapshot);
+			return sendJson(res, 200, list);
+		}
+		if (path === '/__sandbox/reset' && req.method === 'POST') {
+			await readBody(req);
+			reset();
+			return sendJson(res, 200, { ok: true });
+		}
+		if (path === '/__sandbox/timing' && (req.method === 'GET' || req.method === 'POST')) {
+			if (req.method === 'GET') return sendJson(res, 200, { ...timing });
+			const body = await readBody(req);
+			try {
+				const next = JSON.parse(body ?? '') as Partial<SandboxTiming>;
+				return sendJson(res, 200, setTiming(next));
+			} catch (err) {
+				return sendJson(res, 400, { error: err instanceof Error ? err.message : String(err) });
+			}
+		}
+		sendJson(res, 404, { error: `not found: ${req.method ?? ''} ${path}`, result: '' });
+	}
+
+	const server = http.createServer((req, res) => {
+		void route(req, res).catch((err: unknown) => {
+			log(
+				`sandbox internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`
+			);
+			if (!res.headersSent) sendJson(res, 500, { error: 'sandbox internal error', result: '' });
+			else res.destroy();
+		});
+	});
+	// Longer than the client's idle-socket timeout, as a real gateway's would be.
+	server.keepAliveTimeout = 65_000;
+	server.headersTimeout = 66_000;
+
+	await new Promise<void>((resolve, reject) => {
+		server.once('error', reject);
+		server.listen(opts.port, host, () => {
+			server.off('error', reject);
+			resolve();
+		});
+	});
+	const port = (server.address() as AddressInfo).port;
+	const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+
+	return {
+		url: `http://${urlHost}:${port}`,
+		port,
+		get chargeCallCount() {
+			return chargeCallCount;
+		},
+		charges: () => [...byId.values()].map(snapshot),
+		reset,
+		timing: () => ({ ...timing }),
+		setTiming,
+		async close() {
+			if (closed) return;
+			closed = true;
+			for (const record of byId.values()) cancel(record);
+			for (const timer of replyTimers) clearTimeout(timer);
+			replyTimers.clear();
+			notifyAgent.destroy();
+			const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+			server.closeAllConnections();
+			await stopped;
+		}
+	};
+}
+
+function chargeReply(record: ChargeRecord): unknown {
+	const paid = record.state === 'paid';
+	const created = Math.floor(record.createdAt / 1000);
+	return {
+		result: {
+			id: record.charge_id,
+			domain_id: 'sandbox',
+			order_no: record.order_no,
+			channel: record.channel,
+			amount: Number(record.amount),
+			real_amount: Number(record.amount),
+			client_ip: record.client_ip,
+			currency: 'RMB',
+			subject: record.subject,
+			body: '',
+			time_expire: created + 600,
+			return_url: '',
+			notify_url: record.notify_url,
+			device_id: '',
+			charge_type: '',
+			account_id: '',
+			auth_code: record.auth_code,
+			description: record.channel,
+			paid,
+			livemode: false,
+			refunded: false,
+			time_paid: record.paidAt === null ? 0 : Math.floor(record.paidAt / 1000),
+			created,
+			updated: 0,
+			transaction_no: record.transaction_no,
+			amount_refunded: 0,
+			failure_code: '',
+			failure_msg: '',
+			metadata: record.metadata,
+			buyer_openid: '',
+			action: { type: '', url: '', params: null }
+		}
+	};
+}
+
+function sendJson(res: http.ServerResponse, status: number, value: unknown): void {
+	const body = JSON.stringify(value);
+	res.writeHead(status, {
+		'content-type': 'application/json; charset=utf-8',
+		'content-length': Buffer.byteLength(body)
+	});
+	res.end(body);
+}
+
+/** The body as UTF-8 text, or null if it is larger than MAX_BODY_BYTES. */
+function readBody(req: http.IncomingMessage): Promise<string | null> {
+	return new Promise((resolve, reject) => {
+		const chunks: Buffer[] = [];
+		let size = 0;
+		let tooLarge = false;
+		req.on('data', (chunk: Buffer) => {
+			size += chunk.length;
+			if (size > MAX_BODY_BYTES) tooLarge = true;
+			else chunks.push(chunk);
+		});
+		req.on('end', () => resolve(tooLarge ? null : Buffer.concat(chunks).toString('utf8')));
+		req.on('error', reject);
+	});
+}
+
+/** Form fields; a name given twice is refused, since which one was signed is ambiguous. */
+function parseForm(body: string): Params {
+	const params = Object.create(null) as Params;
+	for (const [name, value] of new URLSearchParams(body)) {
+		if (Object.hasOwn(params, name)) throw new Refusal(`${name}: given more than once`);
+		params[name] = value;
+	}
+	return params;
+}
+
+const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+
+/** Like Teegon's charge ids: lower-case letters and digits. */
+function newId(length: number): string {
+	const bytes = randomBytes(length);
+	let id = '';
+	for (const byte of bytes) id += ID_ALPHABET[byte % ID_ALPHABET.length];
+	return id;
+}
+
+function transactionNo(at: number): string {
+	const day = new Date(at).toISOString().slice(0, 10).replaceAll('-', '');
+	let digits = '';
+	for (const byte of randomBytes(20)) digits += String(byte % 10);
+	return day + digits;
+}

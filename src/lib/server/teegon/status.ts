@@ -1,0 +1,63 @@
+/**
+ * What Teegon's `trade_status` values and payment codes mean. See
+ * ../shared/docs/teegon-protocol.md "trade_status values" and "Payment code formats".
+ */
+import type { TradeState, Wallet } from './types';
+
+const WECHAT_STATES: Readonly<Record<string, TradeState>> = {
+	SUCCESS: 'paid',
+	// "转入退款": the money was taken and is on its way back to the customer. For the sale at
+	// the counter that is not a payment the till may keep, so it ends the charge as failed;
+	// it is the same reading the spec gives Alipay's TRADE_CLOSED ("fully refunded after
+	// payment"). A charge the till already recorded as paid stays paid (paid is final): the
+	// refund is then the owner's business, not the till's.
+	REFUND: 'failed',
+	CLOSED: 'failed',
+	REVOKED: 'failed',
+	PAYERROR: 'failed',
+	USERPAYING: 'pending'
+};
+
+const ALIPAY_STATES: Readonly<Record<string, TradeState>> = {
+	TRADE_SUCCESS: 'paid',
+	TRADE_FINISHED: 'paid',
+	TRADE_CLOSED: 'failed',
+	WAIT_BUYER_PAY: 'pending'
+};
+
+/** Every trade_status the spec lists, WeChat's then Alipay's. */
+export const TRADE_STATUSES: readonly string[] = [
+	...Object.keys(WECHAT_STATES),
+	...Object.keys(ALIPAY_STATES)
+];
+
+/**
+ * The meaning of a trade_status. Any value the spec does not list (including a different
+ * case or surrounding spaces) is `pending`: "not known yet", never paid or failed.
+ */
+export function tradeState(tradeStatus: string): TradeState {
+	if (Object.hasOwn(WECHAT_STATES, tradeStatus)) return WECHAT_STATES[tradeStatus]!;
+	if (Object.hasOwn(ALIPAY_STATES, tradeStatus)) return ALIPAY_STATES[tradeStatus]!;
+	return 'pending';
+}
+
+/** Which wallet's vocabulary a trade_status belongs to. */
+export function walletOfTradeStatus(tradeStatus: string): Wallet {
+	if (Object.hasOwn(WECHAT_STATES, tradeStatus)) return 'wechat';
+	if (Object.hasOwn(ALIPAY_STATES, tradeStatus)) return 'alipay';
+	return 'unknown';
+}
+
+const WECHAT_CODE = /^1[0-5]\d{16}$/;
+const ALIPAY_CODE = /^(?:2[5-9]|30)\d{14,22}$/;
+
+/**
+ * Which wallet a payment code (付款码) comes from: WeChat is 18 digits starting 10–15,
+ * Alipay 16–24 digits starting 25–30. Anything else (a product barcode, a typo) is
+ * `unknown`.
+ */
+export function walletOfAuthCode(code: string): Wallet {
+	if (WECHAT_CODE.test(code)) return 'wechat';
+	if (ALIPAY_CODE.test(code)) return 'alipay';
+	return 'unknown';
+}
