@@ -7,7 +7,15 @@ import svelteConfig from './svelte.config.js';
 
 export default ts.config(
 	{
-		ignores: ['build/', '.svelte-kit/', 'node_modules/', 'data/', 'test-results/', 'playwright-report/', 'dev-dist/']
+		ignores: [
+			'build/',
+			'.svelte-kit/',
+			'node_modules/',
+			'data/',
+			'test-results/',
+			'playwright-report/',
+			'dev-dist/'
+		]
 	},
 	js.configs.recommended,
 	...ts.configs.recommended,
@@ -18,7 +26,9 @@ export default ts.config(
 		languageOptions: {
 			globals: { ...globals.browser, ...globals.node },
 			parserOptions: {
-				projectService: true,
+				projectService: {
+					allowDefaultProject: ['scripts/*.ts', 'scripts/bench/*.ts', 'playwright.config.ts']
+				},
 				extraFileExtensions: ['.svelte'],
 				tsconfigRootDir: import.meta.dirname
 			}
@@ -27,7 +37,10 @@ export default ts.config(
 			// Payment code is all async: a dropped promise is a dropped payment.
 			'@typescript-eslint/no-floating-promises': 'error',
 			'@typescript-eslint/no-misused-promises': 'error',
-			'@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+			'@typescript-eslint/no-unused-vars': [
+				'error',
+				{ argsIgnorePattern: '^_', varsIgnorePattern: '^_' }
+			],
 			'no-undef': 'off'
 		}
 	},
@@ -43,7 +56,7 @@ export default ts.config(
 		}
 	},
 	{
-		files: ['**/*.js', '**/*.cjs'],
+		files: ['**/*.js', '**/*.cjs', '**/*.mjs'],
 		...ts.configs.disableTypeChecked
 	}
 );

@@ -20,7 +20,8 @@ export function parseYuan(text: string): Fen | null {
 
 /** Formats fen as yuan text with exactly two decimals ("23.45", "0.01", "-1.50"). */
 export function formatYuan(fen: Fen): string {
-	if (!Number.isSafeInteger(fen)) throw new RangeError(`amount in fen must be a safe integer, got ${fen}`);
+	if (!Number.isSafeInteger(fen))
+		throw new RangeError(`amount in fen must be a safe integer, got ${fen}`);
 	const sign = fen < 0 ? '-' : '';
 	const abs = Math.abs(fen);
 	const yuan = Math.trunc(abs / 100);

@@ -31,7 +31,12 @@ async function created(h: Harness, b: Record<string, unknown>): Promise<ChargeVi
 	return r.body as ChargeView;
 }
 
-async function settle(h: Harness, order: string, want: string, timeoutMs = 8000): Promise<ChargeView> {
+async function settle(
+	h: Harness,
+	order: string,
+	want: string,
+	timeoutMs = 8000
+): Promise<ChargeView> {
 	let last: ChargeView | null = null;
 	return until(async () => {
 		const r = await h.service.get(h.till, order);
@@ -442,7 +447,11 @@ describe.each(engines)('charges on $name', (engine) => {
 
 		test('a charge whose call never completed (process died) becomes unknown, then paid by the notification', async () => {
 			// h1 never gets the notification: it dies before it could be told.
-			const h1 = await startHarness(engine, { slowReplyMs: 1500, teegonTimeoutMs: 5000, refuseNotifications: true });
+			const h1 = await startHarness(engine, {
+				slowReplyMs: 1500,
+				teegonTimeoutMs: 5000,
+				refuseNotifications: true
+			});
 			const b = body(wechatCode('05'));
 			const pendingCall = h1.service.create(h1.till, b);
 			await until(async () => h1.sandbox.charges().some((c) => c.order_no === b.order_no));

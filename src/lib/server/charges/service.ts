@@ -138,11 +138,13 @@ export function observeStatus(outcome: StatusOutcome): Observation | null {
 	}
 }
 
+type ResolvedOptions = Required<Omit<ChargeServiceOptions, 'log' | 'now'>> & {
+	log: (line: string) => void;
+	now: () => number;
+};
+
 export class ChargeService {
-	readonly #o: Required<Omit<ChargeServiceOptions, 'log' | 'now'>> & {
-		log: (line: string) => void;
-		now: () => number;
-	};
+	readonly #o: ResolvedOptions;
 	#timer: NodeJS.Timeout | null = null;
 	#ticking = false;
 	#inFlight = new Set<Promise<unknown>>();
@@ -153,10 +155,10 @@ export class ChargeService {
 			lateWatchMs: 5 * 60_000,
 			unknownWatchMs: 24 * 3600_000,
 			instanceId: randomUUID(),
-			log: (line) => console.log(line),
+			log: (line: string) => console.log(line),
 			now: () => Date.now(),
 			...o
-		} as ChargeService['#o'];
+		} as ResolvedOptions;
 	}
 
 	get db(): Kysely<Database> {
@@ -546,7 +548,15 @@ export class ChargeService {
 					// The query itself failed at the deadline: the outcome is not known, so not `failed`.
 					await this.#apply(
 						id,
-						{ kind: 'unknown', reason: outcome.kind === 'error' ? outcome.error : outcome.reason },
+						{
+							kind: 'unknown',
+							reason:
+								outcome.kind === 'error'
+									? outcome.error
+									: outcome.kind === 'unknown'
+										? outcome.reason
+										: outcome.tradeStatus
+						},
 						{ checked: true }
 					);
 				}

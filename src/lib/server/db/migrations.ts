@@ -173,7 +173,11 @@ const provider: MigrationProvider = {
 export async function migrate(db: Kysely<unknown>, schema?: string): Promise<string[]> {
 	// With a schema of its own (PostgreSQL tests), name it: Kysely otherwise finds another
 	// schema's migration tables and skips creating its own.
-	const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
+	const migrator = new Migrator({
+		db,
+		provider,
+		...(schema ? { migrationTableSchema: schema } : {})
+	});
 	const { error, results } = await migrator.migrateToLatest();
 	const failed = results?.find((r) => r.status === 'Error');
 	if (error) {

@@ -26,7 +26,14 @@ export type Wallet = 'wechat' | 'alipay' | 'unknown';
 
 /** What a charge call ended in. `unknown` is never a refusal: the money may have moved. */
 export type ChargeOutcome =
-	| { kind: 'paid'; chargeId: string; channel: string | null; transactionNo: string | null; paidAt: string | null; raw: unknown }
+	| {
+			kind: 'paid';
+			chargeId: string;
+			channel: string | null;
+			transactionNo: string | null;
+			paidAt: string | null;
+			raw: unknown;
+	  }
 	| { kind: 'pending'; chargeId: string; channel: string | null; raw: unknown }
 	| { kind: 'refused'; error: string; httpStatus: number; raw: unknown }
 	| { kind: 'unknown'; reason: string; httpStatus: number | null; raw: unknown };
