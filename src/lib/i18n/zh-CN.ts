@@ -1,0 +1,243 @@
+/**
+ * 收银台文案（默认语言）。This file defines the keys: en.ts must have exactly the same ones
+ * (the `Messages` type and tests/unit/till/i18n.spec.ts check it, including the {{variables}}).
+ *
+ * i18next interpolation is `{{name}}`. Plurals use i18next's `_one`/`_other` suffixes; Chinese has
+ * no singular, but both forms are kept here so the two files have the same keys.
+ */
+export const zhCN = {
+	app: {
+		title: '收银台'
+	},
+	common: {
+		ok: '确定',
+		cancel: '取消',
+		confirm: '确认',
+		close: '关闭',
+		back: '返回',
+		save: '保存',
+		retry: '重试',
+		delete: '删除',
+		edit: '修改',
+		yes: '是',
+		no: '否',
+		loading: '加载中…',
+		search: '搜索',
+		none: '无'
+	},
+	sale: {
+		title: '销售',
+		new: '新销售',
+		number: '小票号',
+		cashier: '收银员',
+		till: '收银台',
+		complete: '完成',
+		completed: '交易完成',
+		cancel: '取消交易',
+		confirmCancel: '确定取消这笔交易？购物车将被清空。',
+		saving: '正在保存…',
+		savedOffline: '已保存在本机，联网后自动同步'
+	},
+	cart: {
+		title: '购物车',
+		empty: '购物车是空的：扫描商品条码或搜索商品',
+		items_one: '{{count}} 件',
+		items_other: '{{count}} 件',
+		lines_one: '{{count}} 种商品',
+		lines_other: '{{count}} 种商品',
+		product: '商品',
+		quantity: '数量',
+		unitPrice: '单价',
+		lineTotal: '金额',
+		subtotal: '小计',
+		discount: '优惠',
+		lineDiscount: '单品优惠',
+		saleDiscount: '整单优惠',
+		total: '合计',
+		increase: '加一',
+		decrease: '减一',
+		setQuantity: '修改数量',
+		setPrice: '修改单价',
+		remove: '删除',
+		clear: '清空购物车',
+		confirmClear: '确定清空购物车？',
+		searchProduct: '搜索商品名称或条码',
+		openPrice: '临时商品',
+		openPriceName: '商品名称',
+		openPricePrice: '价格（元）',
+		addOpenPrice: '添加临时商品',
+		qtyTimesPrice: '{{quantity}} × {{price}}',
+		error: {
+			invalid_price: '价格无效：请输入不小于 0 的金额，最多两位小数',
+			invalid_quantity: '数量须为 1 到 9999 的整数',
+			invalid_discount: '折扣无效：金额不能为负，百分比须在 0 到 100 之间，最多两位小数',
+			discount_exceeds: '折扣不能超过商品金额',
+			overflow: '金额过大，无法计算',
+			line_not_found: '该商品已不在购物车中',
+			empty_name: '请填写商品名称'
+		}
+	},
+	discount: {
+		title: '折扣',
+		line: '单品折扣',
+		sale: '整单折扣',
+		amount: '减金额',
+		percent: '打折（%）',
+		amountOff: '减 {{amount}}',
+		percentOff: '优惠 {{percent}}%',
+		remove: '取消折扣',
+		apply: '应用折扣',
+		needsApproval: '折扣需要店长授权'
+	},
+	tender: {
+		title: '收款',
+		due: '应收',
+		paid: '已收',
+		remaining: '还需收款',
+		cash: '现金',
+		paymentCode: '付款码',
+		wechat: '微信支付',
+		alipay: '支付宝',
+		unknownWallet: '付款码支付',
+		tendered: '实收现金',
+		change: '找零',
+		exact: '刚好',
+		quickCash: '快捷金额',
+		notEnough: '实收金额不足，还差 {{amount}}',
+		split: '组合支付',
+		addTender: '再加一种支付方式',
+		scanPaymentCode: '请扫描顾客的微信或支付宝付款码',
+		paymentCodeOffline: '离线时不能收付款码，请收现金',
+		giveChange: '请找零 {{amount}}',
+		removeTender: '撤销这笔收款'
+	},
+	payment: {
+		charging: '收款中…',
+		paid: '收款成功',
+		paidAmount: '已收款 {{amount}}',
+		waitingCustomer: '等待顾客在手机上确认付款（剩余 {{seconds}} 秒）',
+		refused: '收款失败：{{reason}}',
+		refusedNoReason: '收款失败',
+		unknown: '正在向天工确认结果，请勿重复收款',
+		unknownLong: '结果未知。在确认之前请勿让顾客再次付款，也不要换其他方式收款。',
+		checkAgain: '再次查询',
+		abandon: '放弃等待',
+		keepWaiting: '继续等待',
+		abandonWarning:
+			'放弃等待不会取消这笔付款：如果顾客随后付款，款项会到账，需要在天工后台退款，或重新确认这笔交易。确定放弃？',
+		latePayment:
+			'顾客在放弃等待后完成了付款（{{amount}}，天工交易号 {{chargeId}}），请处理退款或补单',
+		timedOut: '顾客未在规定时间内确认付款'
+	},
+	receipt: {
+		title: '购物小票',
+		store: '门店',
+		number: '小票号',
+		items: '商品',
+		quantity: '数量',
+		unitPrice: '单价',
+		amount: '金额',
+		lineDiscount: '优惠',
+		subtotal: '小计',
+		discount: '整单优惠',
+		total: '合计',
+		tenders: '支付方式',
+		cash: '现金',
+		tendered: '实收',
+		change: '找零',
+		chargeId: '天工交易号',
+		orderNo: '订单号',
+		time: '时间',
+		till: '收银台',
+		cashier: '收银员',
+		thanks: '谢谢惠顾，欢迎再次光临',
+		reprint: '重印小票',
+		reprintMark: '（重印）',
+		print: '打印小票'
+	},
+	recent: {
+		title: '最近销售',
+		empty: '暂无销售记录',
+		reprint: '重印',
+		view: '查看',
+		synced: '已同步',
+		pending: '待同步',
+		rejected: '同步被拒绝',
+		flagged: '需要核对'
+	},
+	status: {
+		online: '在线',
+		offline: '离线：只能收现金，销售记录会在联网后同步',
+		offlineBadge: '离线',
+		serverUnreachable: '无法连接服务器',
+		sandbox: '沙箱模式（测试，不会真实扣款）',
+		sandboxBadge: '沙箱',
+		pendingSync_one: '{{count}} 笔待同步',
+		pendingSync_other: '{{count}} 笔待同步',
+		syncing: '同步中…',
+		syncFailed: '同步失败，稍后自动重试'
+	},
+	scan: {
+		unknownBarcode: '未找到条码 {{code}} 对应的商品',
+		addAsOpenPrice: '作为临时商品添加',
+		badCheckDigit: '条码 {{code}} 读取有误，请重新扫描',
+		paymentCodeEmptyCart: '购物车是空的：请先添加商品，再扫付款码',
+		paymentCodeBusy: '正在收款，请等待当前结果',
+		scannerConnected: '扫码枪已连接',
+		scannerError: '扫码枪出错：{{message}}'
+	},
+	shortcuts: {
+		title: '快捷键',
+		help: '显示快捷键',
+		search: '搜索商品',
+		cash: '现金收款',
+		paymentCode: '付款码收款',
+		quantity: '修改数量',
+		increase: '数量加一',
+		decrease: '数量减一',
+		remove: '删除选中商品',
+		discount: '折扣',
+		complete: '完成交易',
+		cancel: '取消 / 关闭',
+		recent: '最近销售'
+	},
+	settings: {
+		title: '设置',
+		language: '语言',
+		paperWidth: '小票纸宽',
+		paper58: '58 毫米',
+		paper80: '80 毫米',
+		autoPrint: '收款后自动打印小票',
+		scanner: '扫码枪',
+		scannerStandard: '标准（大多数扫码枪）',
+		scannerSlow: '慢速扫码枪（须以回车结尾）',
+		scannerTest: '扫码测试：请扫描任意条码',
+		tillName: '收银台名称',
+		storeName: '门店名称',
+		saved: '设置已保存'
+	},
+	refusal: {
+		insufficientBalance: '余额不足，请顾客换一张卡或换一种支付方式',
+		codeExpired: '付款码已过期，请顾客刷新付款码后重新扫描',
+		codeInvalid: '付款码无效，请顾客刷新付款码后重新扫描',
+		wrongPassword: '支付密码错误',
+		userCancelled: '顾客取消了付款',
+		userPaying: '需要顾客在手机上输入密码确认',
+		orderPaid: '该订单已付款',
+		orderClosed: '该订单已关闭',
+		orderRevoked: '该订单已撤销',
+		limitExceeded: '超出支付限额',
+		riskControl: '支付存在风险，被支付平台拦截',
+		accountRestricted: '顾客账户状态异常，无法付款',
+		bankError: '银行系统异常，请稍后重试',
+		duplicateOrder: '订单号重复',
+		signError: '签名错误：请检查收银台配置',
+		notAuthorized: '商户未开通该支付权限',
+		systemError: '支付系统繁忙，请稍后重试'
+	}
+} as const;
+
+type Widen<T> = { -readonly [K in keyof T]: T[K] extends string ? string : Widen<T[K]> };
+
+/** The shape every locale's messages must have. */
+export type Messages = Widen<typeof zhCN>;

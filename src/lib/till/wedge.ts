@@ -1,0 +1,401 @@
+/**
+ * Keyboard-wedge scan detection: tells a scanner's burst of keystrokes from a person typing.
+ *
+ * A pure state machine with no DOM and no Svelte: it is fed `{ key, code, timeStamp, ... }`
+ * records (a KeyboardEvent fits), so it runs in unit tests, in benchmarks over recorded streams
+ * and in any plain browser bundle. wedge-source.ts connects it to `window`.
+ *
+ * Facts it is built on (../shared/docs/peers.md, "Hardware scanners in the browser"):
+ * - scanners type 1 ms (Datalogic) to 10–20 ms (Honeywell, Netum) apart, some Zebra 80–100 ms;
+ *   people type ≥ 100 ms apart, fast typists in short bursts of 50–80 ms;
+ * - most scanners end a code with Enter (sometimes Tab);
+ * - with a Chinese IME on (or on Android Chrome) keys arrive as `Process`/`Unidentified`
+ *   (keyCode 229), so the character must be read from `event.code`.
+ *
+ * ## Swallow, then replay (approach (a))
+ * The first keys of a scan look exactly like typing, and a digit that reached a text field cannot
+ * be taken back cleanly (the field, its undo stack and any bound state already changed). So every
+ * key that could belong to a scan is held back ('buffer': the caller calls preventDefault) until
+ * the burst is decided:
+ * - the suffix (Enter/Tab) arrives after ≥ `minLength` characters typed fast enough → a scan,
+ *   reported synchronously on that key, and the suffix is swallowed too, so it neither submits a
+ *   form nor moves focus;
+ * - no key follows for `suffixlessTimeoutMs` → a scan if it qualifies and `allowSuffixless`,
+ *   else the held keys are released;
+ * - a key comes too late (gap > `maxGapMs`), a non-character key (Backspace, arrows, Escape, a
+ *   shortcut with Ctrl/Alt/Meta, auto-repeat, IME composition), or a suffix after too few or too
+ *   slow characters → the held keys are released, synchronously, BEFORE that key takes effect.
+ * Released keys go to `onRelease`, whose job is to replay them (wedge-source.ts inserts the text at
+ * the caret of the focused field, or re-dispatches the keys elsewhere). A person's keystroke thus
+ * appears at most `suffixlessTimeoutMs` (~40 ms) late, which nobody notices; a scan's characters
+ * never reach the page.
+ *
+ * Why not (b), let keys through and delete them once a scan is recognised: the page would see
+ * every digit first (input events, bound state, `keydown` shortcuts, a form submitted by Enter
+ * before we know), and deleting text is a second edit the cashier can undo into.
+ *
+ * Slow scanners (some Zebra models, 80–100 ms per key) overlap with typing speed: configure them
+ * with `WEDGE_PRESETS.slowScanner` (a longer gap and Enter required), and accept that a person
+ * typing ≥ `minLength` characters at scanner speed and pressing Enter is then taken for a scan.
+ */
+
+/** A keydown as the detector needs it. A DOM KeyboardEvent has these fields (see wedge-source.ts). */
+export interface WedgeKey {
+	key: string;
+	code: string;
+	/** Milliseconds, any monotonic origin (a KeyboardEvent's timeStamp). */
+	timeStamp: number;
+	keyCode?: number;
+	shiftKey?: boolean;
+	ctrlKey?: boolean;
+	altKey?: boolean;
+	metaKey?: boolean;
+	/** getModifierState('AltGraph'): Ctrl+Alt on Windows is AltGr on some layouts, not a shortcut. */
+	altGraph?: boolean;
+	/** getModifierState('CapsLock'), for decoding letters from `code`. */
+	capsLock?: boolean;
+	repeat?: boolean;
+	isComposing?: boolean;
+}
+
+export type WedgeDecision = 'buffer' | 'pass';
+
+export interface HeldKey<T = unknown> {
+	/** The decoded character. */
+	char: string;
+	key: WedgeKey;
+	/**
+	 * False when holding the key could not stop it (IME `Process`/keyCode 229: the input method
+	 * has it already), so it must not be replayed, and a scan made of it may have reached a field.
+	 */
+	replay: boolean;
+	/** Whatever the caller passed to `feed` with this key (the event's target, say). */
+	origin: T | undefined;
+}
+
+export interface WedgeScan<T = unknown> {
+	code: string;
+	/** timeStamp of the last character. */
+	at: number;
+	/** 'Enter', 'Tab', or null for a suffixless scan ended by the timeout. */
+	suffix: string | null;
+	/** Largest and average gap between the characters, ms. */
+	maxGapMs: number;
+	avgGapMs: number;
+	keys: HeldKey<T>[];
+}
+
+export interface WedgeTimer {
+	set(callback: () => void, ms: number): unknown;
+	clear(handle: unknown): void;
+}
+
+export interface WedgeOptions<T = unknown> {
+	/** Shortest code taken for a scan. Default 6 (EAN-8 is 8; payment codes 16–24). */
+	minLength?: number;
+	/** Longest gap between two keys of one scan, ms. Default 40. */
+	maxGapMs?: number;
+	/** Largest average gap over the whole code, ms. Default 30. */
+	avgGapMs?: number;
+	/**
+	 * Silence after the last key that ends a burst without a suffix, ms. Default 40. The timer
+	 * used is the larger of this and `maxGapMs`, so a slower gap setting never cuts a scan apart.
+	 */
+	suffixlessTimeoutMs?: number;
+	/** Take a qualifying burst without Enter/Tab as a scan when the timeout ends it. Default true. */
+	allowSuffixless?: boolean;
+	/** Keys that end a scan. Default ['Enter', 'Tab']. */
+	suffixKeys?: readonly string[];
+	/** Characters a scan may contain. Default: printable ASCII without space (U+0021–U+007E). */
+	isScanChar?: (char: string) => boolean;
+	onScan?: (scan: WedgeScan<T>) => void;
+	/** Held keys found to be typed by a person: replay them, in order, now. */
+	onRelease?: (keys: HeldKey<T>[]) => void;
+	/** Injectable for tests; default setTimeout/clearTimeout. */
+	timer?: WedgeTimer;
+}
+
+export const WEDGE_DEFAULTS = {
+	minLength: 6,
+	maxGapMs: 40,
+	avgGapMs: 30,
+	suffixlessTimeoutMs: 40,
+	allowSuffixless: true,
+	suffixKeys: ['Enter', 'Tab'] as readonly string[]
+} as const;
+
+/** Settings for the till's scanner setting screen. */
+export const WEDGE_PRESETS = {
+	/** Datalogic, Honeywell, Netum and most others. */
+	standard: {},
+	/** Zebra models typing 80–100 ms apart: Enter suffix required, longer gaps accepted. */
+	slowScanner: { maxGapMs: 130, avgGapMs: 110, allowSuffixless: false }
+} as const satisfies Record<string, WedgeOptions>;
+
+// ---- key decoding ----------------------------------------------------------------------------
+
+const MODIFIER_KEYS = new Set([
+	'Shift',
+	'Control',
+	'Alt',
+	'AltGraph',
+	'Meta',
+	'OS',
+	'Super',
+	'Hyper',
+	'Fn',
+	'FnLock',
+	'CapsLock',
+	'NumLock',
+	'ScrollLock'
+]);
+const MODIFIER_CODES = /^(?:Shift|Control|Alt|Meta|OS)(?:Left|Right)$|^(?:CapsLock|NumLock|Fn)$/;
+
+/** `code` of the US layout (what a wedge scanner emulates) → [plain, shifted]. */
+const CODE_CHARS: Record<string, readonly [string, string]> = {
+	Minus: ['-', '_'],
+	Equal: ['=', '+'],
+	BracketLeft: ['[', '{'],
+	BracketRight: [']', '}'],
+	Backslash: ['\\', '|'],
+	IntlBackslash: ['\\', '|'],
+	Semicolon: [';', ':'],
+	Quote: ["'", '"'],
+	Backquote: ['`', '~'],
+	Comma: [',', '<'],
+	Period: ['.', '>'],
+	Slash: ['/', '?'],
+	Space: [' ', ' '],
+	NumpadDecimal: ['.', '.'],
+	NumpadComma: [',', ','],
+	NumpadAdd: ['+', '+'],
+	NumpadSubtract: ['-', '-'],
+	NumpadMultiply: ['*', '*'],
+	NumpadDivide: ['/', '/'],
+	NumpadEqual: ['=', '=']
+};
+const SHIFTED_DIGITS = ')!@#$%^&*(';
+
+/** True when `key` says nothing usable: an IME or Android Chrome holds the real character. */
+export function isImeKey(k: Pick<WedgeKey, 'key' | 'keyCode'>): boolean {
+	return k.keyCode === 229 || k.key === 'Process' || k.key === 'Unidentified' || k.key === '';
+}
+
+/** The character of `code` on a US layout, or null. 'Digit5' → '5', 'KeyA' → 'a' / 'A'. */
+export function charFromCode(code: string, shift = false, capsLock = false): string | null {
+	let m = /^Digit(\d)$/.exec(code);
+	if (m) return shift ? (SHIFTED_DIGITS[Number(m[1])] ?? null) : (m[1] ?? null);
+	m = /^Numpad(\d)$/.exec(code);
+	if (m) return m[1] ?? null;
+	m = /^Key([A-Z])$/.exec(code);
+	if (m?.[1]) return shift !== capsLock ? m[1] : m[1].toLowerCase();
+	const pair = CODE_CHARS[code];
+	return pair ? pair[shift ? 1 : 0] : null;
+}
+
+function toHalfWidth(char: string): string {
+	const c = char.codePointAt(0) ?? 0;
+	if (c >= 0xff01 && c <= 0xff5e) return String.fromCodePoint(c - 0xfee0);
+	return c === 0x3000 ? ' ' : char;
+}
+
+/**
+ * The character a keydown types, or null for keys that type none (Enter, arrows, F-keys,
+ * modifiers). Uses `key` when it is one printable character (full-width forms folded to ASCII);
+ * falls back to `code` when `key` is 'Process'/'Unidentified' or keyCode is 229.
+ */
+export function decodeKey(k: WedgeKey): string | null {
+	const chars = [...k.key];
+	if (chars.length === 1 && chars[0] !== undefined) {
+		const c = chars[0].codePointAt(0) ?? 0;
+		if (c >= 0x20 && c !== 0x7f) return toHalfWidth(chars[0]);
+	}
+	if (!isImeKey(k)) return null;
+	return charFromCode(k.code, k.shiftKey ?? false, k.capsLock ?? false);
+}
+
+/** 'Enter', 'Tab', ... for named keys, also when an IME hides them as 'Process'. */
+export function namedKey(k: WedgeKey): string {
+	if (isImeKey(k)) {
+		if (k.code === 'Enter' || k.code === 'NumpadEnter') return 'Enter';
+		if (k.code === 'Tab') return 'Tab';
+		return k.key;
+	}
+	return k.key;
+}
+
+export function isModifierKey(k: WedgeKey): boolean {
+	return MODIFIER_KEYS.has(k.key) || MODIFIER_CODES.test(k.code);
+}
+
+function isShortcut(k: WedgeKey): boolean {
+	if (k.metaKey) return true;
+	if (k.altGraph) return false;
+	return Boolean(k.ctrlKey || k.altKey);
+}
+
+const defaultScanChar = (c: string): boolean => c >= '!' && c <= '~' && c.length === 1;
+
+const defaultTimer: WedgeTimer = {
+	set: (callback, ms) => setTimeout(callback, ms),
+	clear: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>)
+};
+
+// ---- the detector ----------------------------------------------------------------------------
+
+export class WedgeDetector<T = unknown> {
+	readonly minLength: number;
+	readonly maxGapMs: number;
+	readonly avgGapMs: number;
+	readonly suffixlessTimeoutMs: number;
+	readonly allowSuffixless: boolean;
+	readonly #suffixKeys: ReadonlySet<string>;
+	readonly #isScanChar: (char: string) => boolean;
+	readonly #timer: WedgeTimer;
+	#onScan: (scan: WedgeScan<T>) => void;
+	#onRelease: (keys: HeldKey<T>[]) => void;
+
+	#held: HeldKey<T>[] = [];
+	#lastAt = 0;
+	#timerHandle: unknown = null;
+
+	constructor(options: WedgeOptions<T> = {}) {
+		this.minLength = Math.max(1, options.minLength ?? WEDGE_DEFAULTS.minLength);
+		this.maxGapMs = options.maxGapMs ?? WEDGE_DEFAULTS.maxGapMs;
+		this.avgGapMs = options.avgGapMs ?? WEDGE_DEFAULTS.avgGapMs;
+		this.suffixlessTimeoutMs = options.suffixlessTimeoutMs ?? WEDGE_DEFAULTS.suffixlessTimeoutMs;
+		this.allowSuffixless = options.allowSuffixless ?? WEDGE_DEFAULTS.allowSuffixless;
+		this.#suffixKeys = new Set(options.suffixKeys ?? WEDGE_DEFAULTS.suffixKeys);
+		this.#isScanChar = options.isScanChar ?? defaultScanChar;
+		this.#timer = options.timer ?? defaultTimer;
+		this.#onScan = options.onScan ?? (() => {});
+		this.#onRelease = options.onRelease ?? (() => {});
+	}
+
+	set onScan(f: (scan: WedgeScan<T>) => void) {
+		this.#onScan = f;
+	}
+
+	set onRelease(f: (keys: HeldKey<T>[]) => void) {
+		this.#onRelease = f;
+	}
+
+	/** Keys are held back: a burst is undecided. */
+	get buffering(): boolean {
+		return this.#held.length > 0;
+	}
+
+	/** The silence that ends a burst, ms. */
+	get idleTimeoutMs(): number {
+		return Math.max(this.suffixlessTimeoutMs, this.maxGapMs);
+	}
+
+	/**
+	 * Feeds one keydown. 'buffer': hold it back (preventDefault and stopPropagation); 'pass': let
+	 * it through. Callbacks (`onRelease` first, then possibly `onScan`) run before this returns.
+	 */
+	feed(k: WedgeKey, origin?: T): WedgeDecision {
+		// Shift comes before every capital of a scan: neutral, and it does not count as a gap.
+		if (isModifierKey(k)) return 'pass';
+
+		// A timer that should have ended the burst may run after this key (a busy main thread):
+		// decide by the key's own timestamp, not by the timer.
+		if (this.#held.length > 0 && k.timeStamp - this.#lastAt > this.maxGapMs) this.#end(null);
+
+		if (isShortcut(k) || k.repeat || k.isComposing) {
+			this.#release();
+			return 'pass';
+		}
+
+		const named = namedKey(k);
+		if (this.#suffixKeys.has(named)) {
+			if (this.#held.length === 0) return 'pass';
+			if (this.#qualifies()) {
+				this.#emit(named);
+				return 'buffer';
+			}
+			this.#release();
+			return 'pass';
+		}
+
+		const char = decodeKey(k);
+		if (char === null || !this.#isScanChar(char)) {
+			this.#release();
+			return 'pass';
+		}
+
+		// keyCode 229: the IME has the key before we see it; preventDefault cannot stop it.
+		this.#held.push({ char, key: k, replay: !(k.keyCode === 229 || k.key === 'Process'), origin });
+		this.#lastAt = k.timeStamp;
+		this.#arm();
+		return 'buffer';
+	}
+
+	/** Ends the current burst now, as the timeout would (the window lost focus, say). */
+	flush(): void {
+		this.#end(null);
+	}
+
+	/** Drops held keys without replaying them and stops the timer. */
+	reset(): void {
+		this.#disarm();
+		this.#held = [];
+	}
+
+	#gaps(): { max: number; avg: number } {
+		const held = this.#held;
+		let max = 0;
+		for (let i = 1; i < held.length; i++) {
+			max = Math.max(max, (held[i]?.key.timeStamp ?? 0) - (held[i - 1]?.key.timeStamp ?? 0));
+		}
+		const first = held[0]?.key.timeStamp ?? 0;
+		const last = held[held.length - 1]?.key.timeStamp ?? 0;
+		return { max, avg: held.length > 1 ? (last - first) / (held.length - 1) : 0 };
+	}
+
+	#qualifies(): boolean {
+		if (this.#held.length < this.minLength) return false;
+		const { max, avg } = this.#gaps();
+		return max <= this.maxGapMs && avg <= this.avgGapMs;
+	}
+
+	#end(suffix: string | null): void {
+		if (this.#held.length === 0) return;
+		if (suffix === null && !this.allowSuffixless) this.#release();
+		else if (this.#qualifies()) this.#emit(suffix);
+		else this.#release();
+	}
+
+	#emit(suffix: string | null): void {
+		const keys = this.#held;
+		const { max, avg } = this.#gaps();
+		this.reset();
+		this.#onScan({
+			code: keys.map((h) => h.char).join(''),
+			at: keys[keys.length - 1]?.key.timeStamp ?? 0,
+			suffix,
+			maxGapMs: max,
+			avgGapMs: avg,
+			keys
+		});
+	}
+
+	#release(): void {
+		const keys = this.#held;
+		this.reset();
+		if (keys.length > 0) this.#onRelease(keys);
+	}
+
+	#arm(): void {
+		this.#disarm();
+		this.#timerHandle = this.#timer.set(() => {
+			this.#timerHandle = null;
+			this.#end(null);
+		}, this.idleTimeoutMs);
+	}
+
+	#disarm(): void {
+		if (this.#timerHandle !== null) this.#timer.clear(this.#timerHandle);
+		this.#timerHandle = null;
+	}
+}
