@@ -1,0 +1,115 @@
+import { describe, expect, test } from 'vitest';
+import {
+	DEADLINE_REASON,
+	transition,
+	type Observation
+} from '../../../src/lib/server/charges/transition';
+import type { Charge } from '../../../src/lib/server/db/schema';
+
+const T0 = 1_800_000_000_000;
+function charge(over: Partial<Charge> = {}): Charge {
+	return {
+		id: 'c1',
+		store_id: 's',
+		till_id: 't',
+		order_no: 'O1',
+		amount: 2345,
+		subject: 's',
+		auth_code_hash: 'h',
+		auth_code_last4: '0000',
+		wallet: 'wechat',
+		metadata: null,
+		request_hash: 'r',
+		state: 'pending',
+		charge_id: null,
+		channel: null,
+		transaction_no: null,
+		paid_at: null,
+		failure: null,
+		late: 0,
+		flags: null,
+		last_status: null,
+		created_at: T0,
+		updated_at: T0,
+		deadline_at: T0 + 60_000,
+		sent_at: T0,
+		next_check_at: null,
+		checks: 0,
+		rev: 0,
+		lease_owner: null,
+		lease_until: null,
+		...over
+	};
+}
+const paid: Observation = { kind: 'paid', chargeId: 'ch1', status: 'SUCCESS' };
+
+describe('charge state transitions', () => {
+	test('pending → paid before the deadline is not late', () => {
+		const change = transition(charge(), paid, T0 + 1000);
+		expect(change).toMatchObject({ state: 'paid', charge_id: 'ch1' });
+		expect(change).not.toHaveProperty('late');
+	});
+	});
+	test('failed at the deadline, then paid → paid and late', () => {
+		const c = charge({ state: 'failed', failure: DEADLINE_REASON });
+		expect(transition(c, paid, T0 + 70_000)).toMatchObject({
+			state: 'paid',
+			late: 1,
+			failure: null
+		});
+	});
+	test('unknown past the deadline, then paid → paid and late', () => {
+		expect(transition(charge({ state: 'unknown' }), paid, T0 + 61_000)).toMatchObject({
+			state: 'paid',
+			late: 1
+		});
+	});
+	test('paid is final: a failure or unknown afterwards changes the state of nothing', () => {
+		const c = charge({ state: 'paid', charge_id: 'ch1', last_status: 'SUCCESS' });
+		expect(transition(c, { kind: 'failed', reason: 'x', status: 'SUCCESS' }, T0)).toBeNull();
+		expect(transition(c, { kind: 'unknown', reason: 'timeout' }, T0)).toBeNull();
+		expect(transition(c, { kind: 'deadline' }, T0 + 100_000)).toBeNull();
+		expect(transition(c, paid, T0)).toBeNull();
+	});
+	test('the deadline fails a pending charge but never an unknown one', () => {
+		expect(transition(charge(), { kind: 'deadline' }, T0 + 60_000)).toEqual({
+			state: 'failed',
+			failure: DEADLINE_REASON
+		});
+		expect(transition(charge(), { kind: 'deadline' }, T0 + 59_999)).toBeNull();
+		expect(transition(charge({ state: 'unknown' }), { kind: 'deadline' }, T0 + 120_000)).toBeNull();
+	});
+	test('an unknown charge that Teegon reports waiting is pending again; a definitive failure fails it', () => {
+		expect(
+			transition(
+				charge({ state: 'unknown' }),
+				{ kind: 'pending', chargeId: 'ch1', status: 'USERPAYING' },
+				T0
+			)
+		).toMatchObject({ state: 'pending', charge_id: 'ch1' });
+		expect(
+			transition(
+				charge({ state: 'unknown' }),
+				{ kind: 'failed', reason: 'Teegon: PAYERROR', status: 'PAYERROR' },
+				T0
+			)
+		).toMatchObject({ state: 'failed', failure: 'Teegon: PAYERROR' });
+	});
+	test('a pending charge whose call is unknown becomes unknown; a failed one stays failed', () => {
+		expect(transition(charge(), { kind: 'unknown', reason: 'timeout' }, T0)).toMatchObject({
+			state: 'unknown'
+		});
+		expect(
+			transition(
+				charge({ state: 'failed', failure: 'refused' }),
+				{ kind: 'unknown', reason: 'timeout' },
+				T0
+			)
+		).toBeNull();
+	});
+	test('a known charge id is never overwritten', () => {
+		expect(
+			transition(charge({ charge_id: 'first' }), { kind: 'pending', chargeId: 'second' }, T0)
+		).toBeNull();
+	});
+});
