@@ -49,7 +49,6 @@ describe('charge state transitions', () => {
 		expect(change).toMatchObject({ state: 'paid', charge_id: 'ch1' });
 		expect(change).not.toHaveProperty('late');
 	});
-	});
 	test('failed at the deadline, then paid → paid and late', () => {
 		const c = charge({ state: 'failed', failure: DEADLINE_REASON });
 		expect(transition(c, paid, T0 + 70_000)).toMatchObject({
