@@ -4,7 +4,11 @@
  * floor measured in the same run: a bare Node http handler that signs and forwards the same
  * request (scripts/bench/floor.ts). Needs `npm run build` first.
  *
- * Settings: BENCH_REQUESTS (per round, default 3000), BENCH_CONCURRENCY (32), BENCH_ROUNDS (3).
+ * Two phases, each alternating floor and till rounds in the same process:
+ * - latency: one request at a time (BENCH_LATENCY_REQUESTS, default 500 per round), so the
+ *   figures are what the server adds, not queueing;
+ * - throughput: BENCH_CONCURRENCY (32) at once, BENCH_REQUESTS (3000) per round.
+ * BENCH_ROUNDS (3) rounds of each.
  * Codes end in 06 (paid at once, no notification) so both sides do the same gateway work.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -17,6 +21,7 @@ import { createTill } from '../src/lib/server/tills';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 3000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const LATENCY_REQUESTS = Number(process.env.BENCH_LATENCY_REQUESTS ?? 500);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ID = 'bench-client';
 const SECRET = 'bench-secret';
@@ -33,13 +38,21 @@ function startProcess(
 			stdio: ['ignore', 'pipe', 'pipe']
 		});
 		let out = '';
+		let started = false;
+		// Once ready, output is drained and dropped: the till logs a line per Teegon call.
 		const onData = (d: Buffer) => {
+			if (started) return;
 			out += d.toString();
 			const m = out.match(ready);
-			if (m) resolve({ proc, match: m });
+			if (m) {
+				started = true;
+				resolve({ proc, match: m });
+			}
 		};
 		proc.stdout!.on('data', onData);
-		proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+		proc.stderr!.on('data', (d: Buffer) => {
+			if (!started) out += d.toString();
+		});
 		proc.once('exit', (code) =>
 			reject(new Error(`${cmd} ${args.join(' ')} exited ${code}:\n${out}`))
 		);
@@ -79,7 +92,8 @@ let seq = 0;
 async function round(
 	base: string,
 	token: string | null,
-	n: number
+	n: number,
+	concurrency = CONCURRENCY
 ): Promise<{ latencies: number[]; seconds: number }> {
 	const url = new URL('/api/charges', base);
 	const latencies: number[] = [];
@@ -99,7 +113,7 @@ async function round(
 			latencies.push(await post(url, body, token));
 		}
 	};
-	await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+	await Promise.all(Array.from({ length: concurrency }, worker));
 	return { latencies, seconds: (performance.now() - t0) / 1000 };
 }
 
@@ -128,7 +142,7 @@ async function main() {
 	const port = 4000 + Math.floor(Math.random() * 1000);
 	const till = await startProcess(
 		process.execPath,
-		['build'],
+		[...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), 'build'],
 		{
 			...teegonEnv,
 			PORT: String(port),
@@ -143,36 +157,47 @@ async function main() {
 	const tillUrl = `http://127.0.0.1:${port}`;
 	const floorUrl = floor.match[1]!;
 	try {
-		console.log(
-			`bench:charges — ${ROUNDS} rounds × ${REQUESTS} charges, ${CONCURRENCY} concurrent, SQLite at ${dbFile}`
-		);
+		console.log(`bench:charges — SQLite at ${dbFile}; sandbox answering at once (codes ending 06)`);
 		await round(floorUrl, null, 300); // warm-up
 		await round(tillUrl, token, 300);
-		const f: number[] = [],
-			t: number[] = [];
-		let fSec = 0,
-			tSec = 0;
-		for (let r = 0; r < ROUNDS; r++) {
-			const a = await round(floorUrl, null, REQUESTS);
-			const b = await round(tillUrl, token, REQUESTS);
-			f.push(...a.latencies);
-			t.push(...b.latencies);
-			fSec += a.seconds;
-			tSec += b.seconds;
+		const row = (name: string, xs: number[], sec: number) =>
+			`  ${name.padEnd(6)} ${(xs.length / sec).toFixed(0).padStart(6)} charges/s   median ${median(xs).toFixed(2).padStart(7)} ms   p99 ${pct(xs, 99).toFixed(2).padStart(7)} ms`;
+		for (const phase of [
+			{ name: 'latency (1 at a time)', n: LATENCY_REQUESTS, c: 1 },
+			{ name: `throughput (${CONCURRENCY} at once)`, n: REQUESTS, c: CONCURRENCY }
+		]) {
+			const f: number[] = [];
+			const t: number[] = [];
+			let fSec = 0;
+			let tSec = 0;
+			for (let r = 0; r < ROUNDS; r++) {
+				const a = await round(floorUrl, null, phase.n, phase.c);
+				const b = await round(tillUrl, token, phase.n, phase.c);
+				f.push(...a.latencies);
+				t.push(...b.latencies);
+				fSec += a.seconds;
+				tSec += b.seconds;
+			}
+			console.log(`${phase.name}, ${ROUNDS} rounds × ${phase.n} charges each`);
+			console.log(row('floor', f, fSec));
+			console.log(row('till', t, tSec));
 			console.log(
-				`  round ${r + 1}: floor ${(REQUESTS / a.seconds).toFixed(0)}/s median ${median(a.latencies).toFixed(2)} ms; till ${(REQUESTS / b.seconds).toFixed(0)}/s median ${median(b.latencies).toFixed(2)} ms`
+				`  ratio  till/floor median ${(median(t) / median(f)).toFixed(2)}×, p99 ${(pct(t, 99) / pct(f, 99)).toFixed(2)}×; till throughput ${(t.length / tSec / (f.length / fSec)).toFixed(2)}× the floor's`
 			);
 		}
-		const row = (name: string, xs: number[], sec: number) =>
-			`${name.padEnd(6)} ${(xs.length / sec).toFixed(0).padStart(6)} charges/s   median ${median(xs).toFixed(2).padStart(6)} ms   p99 ${pct(xs, 99).toFixed(2).padStart(6)} ms`;
-		console.log(row('floor', f, fSec));
-		console.log(row('till', t, tSec));
-		console.log(
-			`ratio  till/floor median latency ${(median(t) / median(f)).toFixed(2)}×, p99 ${(pct(t, 99) / pct(f, 99)).toFixed(2)}×; throughput ${(t.length / tSec / (f.length / fSec)).toFixed(2)}× of the floor`
-		);
 	} finally {
-		for (const p of [till.proc, floor.proc, sandbox.proc]) p.kill('SIGTERM');
 		agent.destroy();
+		await Promise.all(
+			[till.proc, floor.proc, sandbox.proc].map(
+				(p) =>
+					new Promise<void>((resolve) => {
+						if (p.exitCode !== null) return resolve();
+						p.removeAllListeners('exit');
+						p.once('exit', () => resolve());
+						p.kill('SIGTERM');
+					})
+			)
+		);
 	}
 }
 

@@ -2,7 +2,7 @@ import { json, text, type Handle, type ServerInit } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
 import { app, startApp } from '$lib/server/app';
 import { ConfigError } from '$lib/server/config';
-import { authenticate, bearerToken } from '$lib/server/tills';
+import { authenticateCached, bearerToken } from '$lib/server/tills';
 
 export const init: ServerInit = async () => {
 	try {
@@ -44,7 +44,7 @@ const auth: Handle = async ({ event, resolve }) => {
 	const path = event.url.pathname;
 	if (path.startsWith('/api/') && !PUBLIC_API.has(path)) {
 		const token = bearerToken(event.request.headers.get('authorization'));
-		const till = token ? await authenticate(app().db.db, token) : null;
+		const till = token ? await authenticateCached(app().db.db, token) : null;
 		if (!till)
 			return json(
 				{

@@ -60,6 +60,30 @@ export async function createTill(
 	return { store, till: { id: till.id, name: till.name }, token };
 }
 
+/**
+ * Every till API call authenticates; a short cache keeps that off the database. A till is
+ * never renamed or moved between stores, so the only staleness is a revoked token living on
+ * for at most TOKEN_CACHE_MS.
+ */
+const TOKEN_CACHE_MS = 30_000;
+const tokenCache = new WeakMap<object, Map<string, { till: AuthenticatedTill; until: number }>>();
+
+export async function authenticateCached(
+	db: Kysely<Database>,
+	token: string
+): Promise<AuthenticatedTill | null> {
+	let cache = tokenCache.get(db);
+	if (!cache) tokenCache.set(db, (cache = new Map()));
+	const hit = cache.get(token);
+	const now = Date.now();
+	if (hit && hit.until > now) return hit.till;
+	const till = await authenticate(db, token);
+	if (cache.size > 1000) cache.clear();
+	if (till) cache.set(token, { till, until: now + TOKEN_CACHE_MS });
+	else cache.delete(token);
+	return till;
+}
+
 export async function authenticate(
 	db: Kysely<Database>,
 	token: string

@@ -176,9 +176,12 @@ export class ChargeService {
 		);
 		const authHash = sha256(input.authCode);
 
+		// A new order is the common case: insert first, and treat a unique violation as a repeat.
 		for (let attempt = 0; attempt < 3; attempt++) {
-			const existing = await this.#byOrderNo(input.orderNo);
-			if (existing) return this.#repeat(till, existing, requestHash);
+			if (attempt > 0) {
+				const existing = await this.#byOrderNo(input.orderNo);
+				if (existing) return this.#repeat(till, existing, requestHash);
+			}
 
 			const now = this.#o.now();
 			const reused = await this.#o.db
@@ -233,7 +236,7 @@ export class ChargeService {
 				if (isUniqueViolation(e)) continue; // a concurrent duplicate won: answer as a repeat
 				throw e;
 			}
-			const charge = await this.#send(row.id, input, till);
+			const charge = await this.#send({ ...row, checks: 0, rev: 0 }, input);
 			return { status: 200, body: chargeView(charge) };
 		}
 		return err(409, 'conflict', 'order_no: could not be stored, try again', 'order_no');
@@ -275,15 +278,14 @@ export class ChargeService {
 	}
 
 	async #send(
-		id: string,
+		row: Charge,
 		input: {
 			orderNo: string;
 			amount: Fen;
 			subject: string;
 			authCode: string;
 			metadata: string | null;
-		},
-		_till: TillRef
+		}
 	): Promise<Charge> {
 		let outcome: ChargeOutcome;
 		try {
@@ -303,7 +305,7 @@ export class ChargeService {
 				raw: null
 			};
 		}
-		return this.#apply(id, observeCharge(outcome), { releaseLease: true });
+		return this.#apply(row.id, observeCharge(outcome), { releaseLease: true }, row);
 	}
 
 	async get(
@@ -608,14 +610,19 @@ export class ChargeService {
 	async #apply(
 		id: string,
 		obs: Observation | null,
-		opts: { releaseLease?: boolean; checked?: boolean }
+		opts: { releaseLease?: boolean; checked?: boolean },
+		/** The row as last read or written by this caller; saves a read when nobody changed it since. */
+		known?: Charge
 	): Promise<Charge> {
 		for (let attempt = 0; ; attempt++) {
-			const charge = await this.#o.db
-				.selectFrom('charges')
-				.selectAll()
-				.where('id', '=', id)
-				.executeTakeFirstOrThrow();
+			const charge =
+				attempt === 0 && known
+					? known
+					: await this.#o.db
+							.selectFrom('charges')
+							.selectAll()
+							.where('id', '=', id)
+							.executeTakeFirstOrThrow();
 			const now = this.#o.now();
 			const change = obs ? transition(charge, obs, now) : null;
 			const merged: Charge = { ...charge, ...change };
