@@ -244,6 +244,39 @@ describe('the built till in sandbox mode (SQLite)', () => {
 		});
 	});
 
+	test('the sales summary adds up what was applied, once', async () => {
+		const before = (await call('/api/sales/summary')).body as {
+			count: number;
+			total: number;
+			byTender: Record<string, number>;
+		};
+		const s1 = sale();
+		const s2 = sale({
+			lines: [
+				{
+					lineId: 'l1',
+					productId: null,
+					name: '面',
+					barcode: null,
+					unitPrice: 450,
+					quantity: 2,
+					discount: 100,
+					total: 800
+				}
+			],
+			subtotal: 800,
+			discount: 0,
+			total: 800,
+			tenders: [{ kind: 'cash', amount: 800, tendered: 800, change: 0 }]
+		});
+		await call('/api/sales', { method: 'POST', body: JSON.stringify({ sales: [s1, s2] }) });
+		await call('/api/sales', { method: 'POST', body: JSON.stringify({ sales: [s2, s1] }) });
+		const after = (await call('/api/sales/summary')).body as typeof before;
+		expect(after.count - before.count).toBe(2);
+		expect(after.total - before.total).toBe(1400);
+		expect((after.byTender.cash ?? 0) - (before.byTender.cash ?? 0)).toBe(1400);
+	});
+
 	test('a payment-code tender that is not a paid charge of this store is flagged', async () => {
 		const s = sale({
 			tenders: [

@@ -213,3 +213,46 @@ export async function recordSales(
 	}
 	return sales.map((_, i) => results.get(i)!);
 }
+
+export interface SalesSummary {
+	count: number;
+	/** Sum of sale totals, fen. */
+	total: number;
+	/** Sum of tender amounts by kind, fen. */
+	byTender: Record<string, number>;
+	flagged: number;
+}
+
+export async function salesSummary(
+	db: Kysely<Database>,
+	storeId: string,
+	tillId: string | null
+): Promise<SalesSummary> {
+	let q = db
+		.selectFrom('sales')
+		.select((eb) => [
+			eb.fn.countAll<number>().as('count'),
+			eb.fn.coalesce(eb.fn.sum<number>('total'), eb.val(0)).as('total'),
+			eb.fn.count<number>('flags').as('flagged')
+		])
+		.where('store_id', '=', storeId);
+	if (tillId) q = q.where('till_id', '=', tillId);
+	const head = await q.executeTakeFirstOrThrow();
+	let t = db
+		.selectFrom('sale_tenders')
+		.innerJoin('sales', 'sales.id', 'sale_tenders.sale_id')
+		.select((eb) => [
+			'sale_tenders.kind as kind',
+			eb.fn.sum<number>('sale_tenders.amount').as('amount')
+		])
+		.where('sales.store_id', '=', storeId)
+		.groupBy('sale_tenders.kind');
+	if (tillId) t = t.where('sales.till_id', '=', tillId);
+	const tenders = await t.execute();
+	return {
+		count: Number(head.count),
+		total: Number(head.total),
+		flagged: Number(head.flagged),
+		byTender: Object.fromEntries(tenders.map((r) => [r.kind, Number(r.amount)]))
+	};
+}

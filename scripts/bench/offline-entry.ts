@@ -1,0 +1,141 @@
+/**
+ * Bundled by esbuild into the page for bench:offline and the offline e2e suite: the device
+ * database and the sync engine, exactly as the till ships them.
+ */
+import { openTillDb, recordSale, queuedCount } from '../../src/lib/offline/db';
+import { SaleSync, httpSender } from '../../src/lib/offline/sync';
+
+declare global {
+	interface Window {
+		tillOffline: typeof api;
+	}
+}
+
+export interface BenchResult {
+	commit: { median: number; p95: number; rawMedian: number; rawP95: number };
+	sync: { ms: number; rawMs: number; queued: number; serverAdded: number; queuedTotal: number };
+}
+
+async function benchOffline({
+	SALES,
+	COMMITS,
+	token
+}: {
+	SALES: number;
+	COMMITS: number;
+	token: string;
+}): Promise<BenchResult> {
+	const pct = (xs: number[], p: number) =>
+		[...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+	let n = 0;
+	const sale = () => {
+		const i = n++;
+		const qty = (i % 5) + 1;
+		return {
+			id: crypto.randomUUID(),
+			number: `B-${i}`,
+			cashier: '基准',
+			createdAt: new Date().toISOString(),
+			lines: [
+				{
+					lineId: 'l1',
+					productId: null,
+					name: '矿泉水',
+					barcode: '6901234560015',
+					unitPrice: 200,
+					quantity: qty,
+					discount: 0,
+					total: 200 * qty
+				}
+			],
+			subtotal: 200 * qty,
+			discount: 0,
+			total: 200 * qty,
+			tenders: [{ kind: 'cash' as const, amount: 200 * qty, tendered: 200 * qty, change: 0 }]
+		};
+	};
+	const summary = async () =>
+		(await (
+			await fetch('/api/sales/summary?till=mine', {
+				headers: { authorization: `Bearer ${token}` }
+			})
+		).json()) as { count: number; total: number };
+
+	// Baseline for commits: one raw IndexedDB put per transaction.
+	const raw = await new Promise<IDBDatabase>((resolve, reject) => {
+		const r = indexedDB.open('bench-raw', 1);
+		r.onupgradeneeded = () => r.result.createObjectStore('sales', { keyPath: 'id' });
+		r.onsuccess = () => resolve(r.result);
+		r.onerror = () => reject(r.error);
+	});
+	const rawTimes: number[] = [];
+	const dbTimes: number[] = [];
+	const db = openTillDb('till-bench');
+	await db.open();
+	for (let i = 0; i < COMMITS; i++) {
+		const a = sale();
+		let t0 = performance.now();
+		await new Promise<void>((resolve, reject) => {
+			const tx = raw.transaction('sales', 'readwrite');
+			tx.objectStore('sales').put(a);
+			tx.oncomplete = () => resolve();
+			tx.onerror = () => reject(tx.error);
+		});
+		rawTimes.push(performance.now() - t0);
+		const b = sale();
+		t0 = performance.now();
+		await recordSale(db, b);
+		dbTimes.push(performance.now() - t0);
+	}
+
+	// Queue the backlog (not timed), then time its sync.
+	for (let i = 0; i < SALES; i += 500) {
+		const batch = Array.from({ length: Math.min(500, SALES - i) }, sale);
+		await Promise.all(batch.map((s) => recordSale(db, s)));
+	}
+	const queued = await queuedCount(db);
+	const before = await summary();
+	const sync = new SaleSync(db, {
+		send: httpSender('', () => token),
+		batchSize: 200,
+		locks: null,
+		createChannel: null,
+		events: null
+	});
+	let t0 = performance.now();
+	while ((await queuedCount(db)) > 0) await sync.syncNow({ force: true });
+	const syncMs = performance.now() - t0;
+	const afterSync = await summary();
+
+	// Baseline for the backlog: the same number of fresh sales, bare fetch, same batches.
+	const fresh = Array.from({ length: SALES }, sale);
+	t0 = performance.now();
+	for (let i = 0; i < fresh.length; i += 200) {
+		const r = await fetch('/api/sales', {
+			method: 'POST',
+			headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+			body: JSON.stringify({ sales: fresh.slice(i, i + 200) })
+		});
+		if (!r.ok) throw new Error(`baseline POST ${r.status}`);
+	}
+	const rawSyncMs = performance.now() - t0;
+	const queuedTotal = SALES; // every queued sale was sent
+	return {
+		commit: {
+			median: pct(dbTimes, 50),
+			p95: pct(dbTimes, 95),
+			rawMedian: pct(rawTimes, 50),
+			rawP95: pct(rawTimes, 95)
+		},
+		sync: {
+			ms: syncMs,
+			rawMs: rawSyncMs,
+			queued,
+			serverAdded: afterSync.count - before.count,
+			queuedTotal
+		}
+	};
+}
+
+const api = { openTillDb, recordSale, queuedCount, SaleSync, httpSender, benchOffline };
+window.tillOffline = api;
