@@ -364,6 +364,49 @@ describe.each(engines)('charges on $name', (engine) => {
 		});
 	});
 
+	test('two instances on one database: every charge is worked by one of them at a time', async () => {
+		const inFlight = new Set<string>();
+		let overlaps = 0;
+		let queries = 0;
+		const wrap = (t: TeegonApi): TeegonApi => ({
+			charge: (r, o) => t.charge(r, o),
+			barcodePayStatus: async (id, o) => {
+				queries++;
+				if (inFlight.has(id)) overlaps++;
+				inFlight.add(id);
+				try {
+					await new Promise((r) => setTimeout(r, 30)); // widen the window for a clash
+					return await t.barcodePayStatus(id, o);
+				} finally {
+					inFlight.delete(id);
+				}
+			},
+			close: () => t.close()
+		});
+		const a = await startHarness(engine, {
+			deadlineMs: 20_000,
+			pollIntervalMs: 50,
+			wrapTeegon: wrap
+		});
+		const b = await startHarness(engine, {
+			deadlineMs: 20_000,
+			pollIntervalMs: 50,
+			wrapTeegon: wrap,
+			target: a.target,
+			sandbox: a.sandbox
+		});
+		try {
+			for (let i = 0; i < 8; i++)
+				expect((await created(a, body(wechatCode('03')))).state).toBe('pending');
+			await new Promise((r) => setTimeout(r, 1500));
+			expect(queries).toBeGreaterThan(16);
+			expect(overlaps).toBe(0);
+		} finally {
+			await b.close();
+			await a.close();
+		}
+	});
+
 	describe('deadlines, late payments, query failures and restarts', () => {
 		test('03: never confirms → failed at the deadline with the reason', async () => {
 			const h = await startHarness(engine, { deadlineMs: 800 });

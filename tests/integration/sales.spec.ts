@@ -1,0 +1,133 @@
+/** Sales sync on both engines: idempotent by id, one answer per sale, tenders checked. */
+import { afterAll, describe, expect, test } from 'vitest';
+import { openDatabase } from '../../src/lib/server/db';
+import { recordSales, salesSummary } from '../../src/lib/server/sales';
+import { authenticate, createTill } from '../../src/lib/server/tills';
+import type { Sale } from '../../src/lib/sale';
+import { dropTestSchemas, engines } from '../helpers/engines';
+
+afterAll(dropTestSchemas);
+
+function sale(over: Partial<Sale> = {}): Sale {
+	return {
+		id: crypto.randomUUID(),
+		number: 'T1-20261126-0001',
+		cashier: '王芳',
+		createdAt: new Date().toISOString(),
+		lines: [
+			{
+				lineId: 'l1',
+				productId: null,
+				name: '矿泉水',
+				barcode: null,
+				unitPrice: 200,
+				quantity: 3,
+				discount: 50,
+				total: 550
+			}
+		],
+		subtotal: 550,
+		discount: 50,
+		total: 500,
+		tenders: [{ kind: 'cash', amount: 500, tendered: 1000, change: 500 }],
+		...over
+	};
+}
+
+describe.each(engines)('sales on $name', (engine) => {
+	test('each id applied once; concurrent batches with the same sales store one copy', async () => {
+		const db = await openDatabase(engine.fresh());
+		try {
+			const made = await createTill(db.db, { store: 'S', name: 'T' });
+			const till = (await authenticate(db.db, made.token))!;
+			const sales = Array.from({ length: 50 }, () => sale());
+			const answers = await Promise.allSettled([
+				recordSales(db.db, till, sales),
+				recordSales(db.db, till, sales)
+			]);
+			// One batch may lose the race and be retried by the route; retrying here does the same.
+			for (const a of answers) if (a.status === 'rejected') await recordSales(db.db, till, sales);
+			const again = await recordSales(db.db, till, sales);
+			expect(again.every((r) => r.status === 'duplicate')).toBe(true);
+			const sum = await salesSummary(db.db, till.storeId, null);
+			expect(sum).toMatchObject({ count: 50, total: 50 * 500, byTender: { cash: 50 * 500 } });
+			const lines = await db.db
+				.selectFrom('sale_lines')
+				.select((eb) => eb.fn.countAll<number>().as('n'))
+				.executeTakeFirstOrThrow();
+			expect(Number(lines.n)).toBe(50);
+		} finally {
+			await db.close();
+		}
+	});
+
+	test('bad sales are rejected with the field, good ones in the same batch are applied', async () => {
+		const db = await openDatabase(engine.fresh());
+		try {
+			const made = await createTill(db.db, { store: 'S', name: 'T' });
+			const till = (await authenticate(db.db, made.token))!;
+			const good = sale();
+			const cases: [Partial<Sale> | Record<string, unknown>, string][] = [
+				[{ id: '' }, 'id'],
+				[{ total: 499 }, 'total'],
+				[{ subtotal: 551 }, 'subtotal'],
+				[{ discount: 600, total: -50 }, 'discount'],
+				[{ lines: [] }, 'lines'],
+				[
+					{
+						lines: [
+							{
+								lineId: 'l',
+								productId: null,
+								name: 'x',
+								barcode: null,
+								unitPrice: 0.5,
+								quantity: 1,
+								discount: 0,
+								total: 0.5
+							}
+						]
+					},
+					'lines[0].unitPrice'
+				],
+				[
+					{ tenders: [{ kind: 'cash', amount: 500, tendered: 400, change: -100 }] },
+					'tenders[0].tendered'
+				],
+				[{ tenders: [{ kind: 'cash', amount: 400, tendered: 400, change: 0 }] }, 'tenders'],
+				[{ tenders: [{ kind: 'card', amount: 500 }] }, 'tenders[0].kind'],
+				[{ createdAt: 'yesterday' }, 'createdAt']
+			];
+			const batch = [good, ...cases.map(([over]) => ({ ...sale(), ...over }))];
+			const results = await recordSales(db.db, till, batch);
+			expect(results[0]).toEqual({ id: good.id, status: 'applied' });
+			cases.forEach(([, field], i) => {
+				expect(results[i + 1]).toMatchObject({ status: 'rejected', error: { field } });
+			});
+			expect((await salesSummary(db.db, till.storeId, null)).count).toBe(1);
+		} finally {
+			await db.close();
+		}
+	});
+
+	test('a sale id used by another store is refused, not overwritten', async () => {
+		const db = await openDatabase(engine.fresh());
+		try {
+			const a = (await authenticate(
+				db.db,
+				(await createTill(db.db, { store: 'A', name: 'T' })).token
+			))!;
+			const b = (await authenticate(
+				db.db,
+				(await createTill(db.db, { store: 'B', name: 'T' })).token
+			))!;
+			const s = sale();
+			await recordSales(db.db, a, [s]);
+			const r = await recordSales(db.db, b, [{ ...s, cashier: 'intruder' }]);
+			expect(r[0]).toMatchObject({ status: 'rejected', error: { code: 'id_conflict' } });
+			expect((await salesSummary(db.db, b.storeId, null)).count).toBe(0);
+		} finally {
+			await db.close();
+		}
+	});
+});
