@@ -4,6 +4,7 @@
  */
 import { openTillDb, recordSale, queuedCount } from '../../src/lib/offline/db';
 import { SaleSync, httpSender } from '../../src/lib/offline/sync';
+import type { Sale } from '../../src/lib/sale';
 
 declare global {
 	interface Window {
@@ -137,5 +138,71 @@ async function benchOffline({
 	};
 }
 
-const api = { openTillDb, recordSale, queuedCount, SaleSync, httpSender, benchOffline };
+let made = 0;
+/** A valid cash sale of `qty` × ¥2.00. */
+function makeSale(qty = (made % 5) + 1): Sale {
+	const i = made++;
+	return {
+		id: crypto.randomUUID(),
+		number: `E-${i}`,
+		cashier: '测试',
+		createdAt: new Date().toISOString(),
+		lines: [
+			{
+				lineId: 'l1',
+				productId: null,
+				name: '矿泉水',
+				barcode: null,
+				unitPrice: 200,
+				quantity: qty,
+				discount: 0,
+				total: 200 * qty
+			}
+		],
+		subtotal: 200 * qty,
+		discount: 0,
+		total: 200 * qty,
+		tenders: [{ kind: 'cash', amount: 200 * qty, tendered: 200 * qty, change: 0 }]
+	};
+}
+
+/** Records n sales in the named database; returns their count and sum (fen). */
+async function seed(dbName: string, n: number): Promise<{ count: number; total: number }> {
+	const db = openTillDb(dbName);
+	let total = 0;
+	for (let i = 0; i < n; i += 250) {
+		const batch = Array.from({ length: Math.min(250, n - i) }, () => makeSale());
+		total += batch.reduce((a, s) => a + s.total, 0);
+		await Promise.all(batch.map((s) => recordSale(db, s)));
+	}
+	db.close();
+	return { count: n, total };
+}
+
+/** One sync engine for the named database, with the browser's own Web Locks and channels. */
+function engine(dbName: string, token: string): SaleSync {
+	return new SaleSync(openTillDb(dbName), { send: httpSender('', () => token), batchSize: 200 });
+}
+
+async function queued(dbName: string): Promise<number> {
+	const db = openTillDb(dbName);
+	try {
+		return await queuedCount(db);
+	} finally {
+		db.close();
+	}
+}
+
+const api = {
+	openTillDb,
+	recordSale,
+	queuedCount,
+	SaleSync,
+	httpSender,
+	benchOffline,
+	makeSale,
+	seed,
+	engine,
+	queued
+};
 window.tillOffline = api;
