@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { DEFAULT_SANDBOX_CLIENT_SECRET } from '../src/lib/server/config';
 import { demoToken } from '../src/lib/server/tills';
 import { startTill } from '../tests/helpers/server';
-import { offlineBundle } from './bench/offline-bundle';
+import { offlineBundle } from '../tests/helpers/offline-bundle';
 import type { BenchResult } from './bench/offline-entry';
 
 const SALES = Number(process.env.BENCH_SALES ?? 10_000);

@@ -2,6 +2,7 @@
  * Bundled by esbuild into the page for bench:offline and the offline e2e suite: the device
  * database and the sync engine, exactly as the till ships them.
  */
+import Dexie from 'dexie';
 import { openTillDb, recordSale, queuedCount } from '../../src/lib/offline/db';
 import { SaleSync, httpSender } from '../../src/lib/offline/sync';
 import type { Sale } from '../../src/lib/sale';
@@ -193,6 +194,61 @@ async function queued(dbName: string): Promise<number> {
 	}
 }
 
+/**
+ * Version 1 of the device database as it shipped, written out on purpose (see
+ * tests/unit/offline/upgrade.spec.ts): creates a v1 database with a queued and a synced sale,
+ * then opens it with the current code.
+ */
+async function upgradeFromV1(dbName: string) {
+	const v1 = new Dexie(dbName);
+	v1.version(1).stores({
+		catalog: 'id, *barcodes, code, category, updatedVersion',
+		sales: 'id, number, createdAt, syncState',
+		outbox: '++seq, &saleId, nextAttemptAt',
+		meta: 'key'
+	});
+	const queuedSale = makeSale(2);
+	const syncedSale = makeSale(3);
+	await v1.table('sales').bulkAdd([
+		{
+			id: queuedSale.id,
+			number: queuedSale.number,
+			createdAt: queuedSale.createdAt,
+			syncState: 'queued',
+			sale: queuedSale
+		},
+		{
+			id: syncedSale.id,
+			number: syncedSale.number,
+			createdAt: syncedSale.createdAt,
+			syncState: 'synced',
+			sale: syncedSale
+		}
+	]);
+	await v1
+		.table('outbox')
+		.add({ saleId: queuedSale.id, attempts: 0, nextAttemptAt: 0, lastError: null });
+	await v1.table('meta').put({ key: 'lastSyncAt', value: '2026-11-26T03:00:00.000Z' });
+	v1.close();
+
+	const db = openTillDb(dbName);
+	await db.open();
+	const result = {
+		version: db.verno,
+		sales: (await db.sales.toArray()).map((s) => ({
+			id: s.id,
+			syncState: s.syncState,
+			syncedAt: s.syncedAt,
+			total: s.sale.total
+		})),
+		queued: await queuedCount(db),
+		chargesTable: db.tables.some((t) => t.name === 'charges'),
+		ids: { queued: queuedSale.id, synced: syncedSale.id }
+	};
+	db.close();
+	return result;
+}
+
 const api = {
 	openTillDb,
 	recordSale,
@@ -203,6 +259,7 @@ const api = {
 	makeSale,
 	seed,
 	engine,
-	queued
+	queued,
+	upgradeFromV1
 };
 window.tillOffline = api;

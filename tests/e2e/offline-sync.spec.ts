@@ -7,7 +7,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { DEFAULT_SANDBOX_CLIENT_SECRET } from '../../src/lib/server/config';
 import { demoToken } from '../../src/lib/server/tills';
-import { offlineBundle } from '../../scripts/bench/offline-bundle';
+import { offlineBundle } from '../helpers/offline-bundle';
 
 const token = demoToken(DEFAULT_SANDBOX_CLIENT_SECRET);
 let bundle: string;
@@ -150,4 +150,27 @@ test('two tabs syncing the same queue at once: one leads (Web Locks), each sale 
 	const after = await summary(page);
 	expect(after.count - before.count).toBe(device.count);
 	expect(after.total - before.total).toBe(device.total);
+});
+
+test('the device database upgrades from the previous schema version and keeps its data', async ({
+	page
+}) => {
+	await open(page);
+	const r = (await page.evaluate(`window.tillOffline.upgradeFromV1('e2e-upgrade')`)) as {
+		version: number;
+		sales: { id: string; syncState: string; syncedAt: string | null; total: number }[];
+		queued: number;
+		chargesTable: boolean;
+		ids: { queued: string; synced: string };
+	};
+	expect(r.version).toBeGreaterThanOrEqual(2);
+	expect(r.chargesTable).toBe(true);
+	expect(r.queued).toBe(1);
+	const byId = new Map(r.sales.map((s) => [s.id, s]));
+	expect(byId.get(r.ids.queued)).toMatchObject({ syncState: 'queued', syncedAt: null, total: 400 });
+	expect(byId.get(r.ids.synced)).toMatchObject({
+		syncState: 'synced',
+		syncedAt: '2026-11-26T03:00:00.000Z',
+		total: 600
+	});
 });
