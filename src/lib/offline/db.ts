@@ -96,6 +96,9 @@ export interface MetaValues {
 	lastSyncError: string | null;
 	deviceId: string;
 	persistState: PersistState;
+	/** The till screen's daily counters (order-no.ts DailySeq): charges and receipt numbers. */
+	orderSeq: { day: string; seq: number };
+	saleSeq: { day: string; seq: number };
 }
 
 export interface MetaRow {

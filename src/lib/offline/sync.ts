@@ -19,6 +19,7 @@ import {
 	deferOutbox,
 	getMeta,
 	type CatalogChanges,
+	type CatalogProductInput,
 	type OutboxEntry,
 	type TillDb
 } from './db';
@@ -185,7 +186,24 @@ function parseCatalogChanges(body: unknown): CatalogChanges {
 	) {
 		throw new SyncError('bad_reply', 'the catalog reply is not {version, products, deleted}');
 	}
-	return b as CatalogChanges;
+	return { ...(b as CatalogChanges), products: b.products.map(toProductInput) };
+}
+
+/**
+ * The server's product (`version`, `pinyin` as initials such as "nfsq" or null) as the device
+ * stores it: `updatedVersion`, and `pinyin` left out when there is none. Initials without spaces
+ * are what searchProducts matches "nfsq" against.
+ */
+function toProductInput(raw: unknown): CatalogProductInput {
+	const p = raw as CatalogProductInput & { version?: unknown; pinyin?: unknown; code?: unknown };
+	const { version, pinyin, ...rest } = p;
+	return {
+		...rest,
+		...(typeof pinyin === 'string' && pinyin.trim() !== '' ? { pinyin: pinyin.trim() } : {}),
+		...(p.updatedVersion === undefined && typeof version === 'number'
+			? { updatedVersion: version }
+			: {})
+	};
 }
 
 export interface PullCatalogOptions extends HttpOptions {

@@ -1,0 +1,452 @@
+/**
+ * The till session (src/lib/till/session.svelte.ts) in Node: fake-indexeddb for the device
+ * database and a fake till server behind `fetch`. What it checks is what the cashier relies on:
+ * scans, refusals that store nothing, the sale recorded before "done", and a charge whose POST
+ * got no answer being asked about with the same order_no.
+ */
+import 'fake-indexeddb/auto';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { I18n } from '$lib/i18n';
+import { openTillDb, type TillDb } from '$lib/offline/db';
+import { TillSession, type KeyValueStorage } from '$lib/till/session.svelte';
+import type { ChargeView } from '$lib/till/till-api';
+
+const WATER = {
+	id: 'p-water',
+	name: '农夫山泉 550ml',
+	price: 200,
+	barcodes: ['6901234560015'],
+	category: '饮料',
+	pinyin: 'nfsq',
+	favourite: true,
+	version: 1
+};
+const COLA = {
+	id: 'p-cola',
+	name: '可口可乐 330ml',
+	price: 350,
+	barcodes: ['6901234560022'],
+	category: '饮料',
+	pinyin: 'kkkl',
+	favourite: true,
+	version: 2
+};
+const WECHAT_PAID = '134567890123456700';
+
+class MemoryStorage implements KeyValueStorage {
+	readonly data = new Map<string, string>();
+	getItem(key: string): string | null {
+		return this.data.get(key) ?? null;
+	}
+	setItem(key: string, value: string): void {
+		this.data.set(key, value);
+	}
+	removeItem(key: string): void {
+		this.data.delete(key);
+	}
+}
+
+type ChargeReply = { status: number; body?: unknown } | 'network';
+
+/** The till API as far as the session uses it. */
+class FakeServer {
+	readonly charges = new Map<string, ChargeView>();
+	readonly posts: Record<string, unknown>[] = [];
+	readonly gets: string[] = [];
+	/** Replies to POST /api/charges, in order; then: paid. */
+	postReplies: ChargeReply[] = [];
+	/** Replies to GET /api/charges/{no}, in order; then: the stored charge. */
+	getReplies: ChargeReply[] = [];
+	sales: unknown[] = [];
+
+	fetch = async (input: string, init?: RequestInit): Promise<Response> => {
+		const url = new URL(input, 'http://till.test');
+		const method = init?.method ?? 'GET';
+		const json = (status: number, body: unknown) =>
+			new Response(JSON.stringify(body), {
+				status,
+				headers: { 'content-type': 'application/json' }
+			});
+		const auth = new Headers(init?.headers).get('authorization');
+		if (auth !== 'Bearer demo_token' && auth !== 'Bearer till_good') {
+			return json(401, { error: { code: 'unauthorized', message: 'no' } });
+		}
+		if (url.pathname === '/api/me') {
+			return json(200, {
+				till: { id: '8f2b9c1e-till', name: '1号收银台 Till 1' },
+				store: { id: 's1', name: '演示商店' },
+				mode: 'sandbox'
+			});
+		}
+		if (url.pathname === '/api/catalog') {
+			return json(200, { version: 2, products: [WATER, COLA], deleted: [] });
+		}
+		if (url.pathname === '/api/sales' && method === 'POST') {
+			const body = JSON.parse(String(init?.body)) as { sales: { id: string }[] };
+			this.sales.push(...body.sales);
+			return json(200, { results: body.sales.map((s) => ({ id: s.id, status: 'applied' })) });
+		}
+		if (url.pathname === '/api/charges' && method === 'POST') {
+			const body = JSON.parse(String(init?.body)) as Record<string, string>;
+			this.posts.push(body);
+			const reply = this.postReplies.shift();
+			if (reply === 'network') throw new TypeError('fetch failed');
+			const orderNo = body.order_no!;
+			const stored = this.charges.get(orderNo) ?? this.#charge(orderNo, body.amount!, 'paid');
+			this.charges.set(orderNo, stored);
+			if (reply) return json(reply.status, reply.body ?? stored);
+			return json(200, stored);
+		}
+		const m = /^\/api\/charges\/([^/]+)$/.exec(url.pathname);
+		if (m && method === 'GET') {
+			this.gets.push(`${m[1]}?${url.searchParams.toString()}`);
+			const reply = this.getReplies.shift();
+			if (reply === 'network') throw new TypeError('fetch failed');
+			if (reply) return json(reply.status, reply.body);
+			const stored = this.charges.get(m[1]!);
+			return stored ? json(200, stored) : json(404, { error: { code: 'not_found', message: '' } });
+		}
+		return json(404, { error: { code: 'not_found', message: url.pathname } });
+	};
+
+	#charge(orderNo: string, amount: string, state: ChargeView['state']): ChargeView {
+		return {
+			order_no: orderNo,
+			state,
+			amount,
+			charge_id: state === 'paid' ? `ch_${orderNo.slice(-6)}` : null,
+			channel: 'wxpay',
+			wallet: 'wechat',
+			paid_at: null,
+			failure: null,
+			late: false,
+			flags: [],
+			created_at: new Date().toISOString(),
+			deadline_at: new Date(Date.now() + 60_000).toISOString()
+		};
+	}
+
+	setState(orderNo: string, state: ChargeView['state']): void {
+		const c = this.charges.get(orderNo)!;
+		this.charges.set(orderNo, {
+			...c,
+			state,
+			charge_id: state === 'paid' ? 'ch_late' : c.charge_id
+		});
+	}
+}
+
+let db: TillDb;
+let server: FakeServer;
+let storage: MemoryStorage;
+let online: boolean;
+const sessions: TillSession[] = [];
+
+async function startSession(): Promise<TillSession> {
+	const session = new TillSession({
+		mode: 'sandbox',
+		demoToken: 'demo_token',
+		i18n: new I18n({ storage: null }),
+		fetch: server.fetch,
+		db,
+		storage,
+		background: false,
+		isOnline: () => online,
+		payment: { sleep: async () => undefined, pollWaitSeconds: 0 }
+	});
+	sessions.push(session);
+	await session.start();
+	await session.pullCatalog();
+	return session;
+}
+
+beforeEach(() => {
+	db = openTillDb(`till-session-${crypto.randomUUID()}`);
+	server = new FakeServer();
+	storage = new MemoryStorage();
+	storage.setItem('till.cashier', '小王');
+	online = true;
+});
+
+afterEach(async () => {
+	for (const s of sessions.splice(0)) await s.destroy();
+	db.close();
+	await db.delete({ disableAutoOpen: true });
+});
+
+describe('scans', () => {
+	test('a product barcode adds the product; again adds to its line', async () => {
+		const session = await startSession();
+		await session.handleScan('6901234560015');
+		await session.handleScan('6901234560015');
+		await session.handleScan('6901234560022');
+		expect(session.cart.lines.map((l) => [l.name, l.quantity])).toEqual([
+			['农夫山泉 550ml', 2],
+			['可口可乐 330ml', 1]
+		]);
+		expect(session.totals.total).toBe(750);
+	});
+
+	test('an unknown barcode says so and offers an open-price item', async () => {
+		const session = await startSession();
+		await session.handleScan('6901234569995');
+		expect(session.notice).toMatchObject({
+			key: 'scan.unknownBarcode',
+			vars: { code: '6901234569995' },
+			openPriceBarcode: '6901234569995'
+		});
+		expect(session.addOpenPrice('散装糖果', 1280, '6901234569995')).toBe(true);
+		expect(session.cart.lines[0]).toMatchObject({
+			productId: null,
+			name: '散装糖果',
+			unitPrice: 1280,
+			barcode: '6901234569995'
+		});
+	});
+
+	test('search finds by pinyin initials, name and barcode', async () => {
+		const session = await startSession();
+		await session.search('nfsq');
+		expect(session.searchResults.map((p) => p.id)).toEqual(['p-water']);
+		await session.search('可乐');
+		expect(session.searchResults.map((p) => p.id)).toEqual(['p-cola']);
+		await session.search('6901234560022');
+		expect(session.searchResults.map((p) => p.id)).toEqual(['p-cola']);
+	});
+
+	test('a payment code with an empty cart is refused and stored nowhere', async () => {
+		const session = await startSession();
+		await session.handleScan(WECHAT_PAID);
+		expect(session.notice?.key).toBe('scan.paymentCodeEmptyCart');
+		expect(server.posts).toEqual([]);
+		expect(await db.charges.count()).toBe(0);
+		expect(JSON.stringify([...storage.data.values()])).not.toContain(WECHAT_PAID);
+	});
+
+	test('a payment code while offline is refused and stored nowhere', async () => {
+		const session = await startSession();
+		await session.handleScan('6901234560015');
+		online = false;
+		session.setOnline(false);
+		await session.handleScan(WECHAT_PAID);
+		expect(session.notice?.key).toBe('tender.paymentCodeOffline');
+		expect(server.posts).toEqual([]);
+		expect(await db.charges.count()).toBe(0);
+		expect(JSON.stringify([...storage.data.values()])).not.toContain(WECHAT_PAID);
+	});
+});
+
+describe('paying', () => {
+	test('cash with change: the sale is recorded with its outbox row before "done"', async () => {
+		const session = await startSession();
+		await session.handleScan('6901234560022');
+		await session.handleScan('6901234560015');
+		expect(await session.payCash(1000)).toBe(true);
+		const sale = session.lastSale!;
+		expect(sale).toMatchObject({
+			cashier: '小王',
+			subtotal: 550,
+			total: 550,
+			tenders: [{ kind: 'cash', amount: 550, tendered: 1000, change: 450 }]
+		});
+		expect(sale.number).toMatch(/^T1-\d{8}-0001$/);
+		expect(await db.sales.get(sale.id)).toMatchObject({ syncState: 'queued' });
+		expect(await db.outbox.count()).toBe(1);
+		// a fresh sale starts
+		expect(session.cart.lines).toEqual([]);
+		expect(session.saleId).not.toBe(sale.id);
+	});
+
+	test('a payment code charges the total; the sale carries the charge id and wallet', async () => {
+		const session = await startSession();
+		await session.handleScan('6901234560022');
+		await session.handleScan(WECHAT_PAID);
+		expect(server.posts).toHaveLength(1);
+		expect(server.posts[0]).toMatchObject({ amount: '3.50', auth_code: WECHAT_PAID });
+		const orderNo = server.posts[0]!.order_no as string;
+		expect(orderNo).toMatch(/^T18F2B\d{14}0001[0-9A-Z]{4}$/);
+		const sale = session.lastSale!;
+		expect(sale.tenders).toEqual([
+			{
+				kind: 'payment_code',
+				amount: 350,
+				orderNo,
+				chargeId: `ch_${orderNo.slice(-6)}`,
+				wallet: 'wechat'
+			}
+		]);
+		expect((await db.charges.get(orderNo))?.state).toBe('recorded');
+	});
+
+	test('split: part cash, the rest by payment code', async () => {
+		const session = await startSession();
+		await session.handleScan('6901234560022');
+		await session.handleScan('6901234560015');
+		expect(await session.payCash(200)).toBe(true);
+		expect(session.due).toBe(350);
+		expect(session.lastSale).toBeNull();
+		await session.handleScan(WECHAT_PAID);
+		expect(server.posts[0]).toMatchObject({ amount: '3.50' });
+		expect(session.lastSale?.tenders.map((t) => [t.kind, t.amount])).toEqual([
+			['cash', 200],
+			['payment_code', 350]
+		]);
+	});
+
+	test('split: a smaller payment-code amount first, then cash for the rest', async () => {
+		const session = await startSession();
+		await session.handleScan('6901234560022');
+		session.paymentCodeAmount = 100;
+		await session.handleScan(WECHAT_PAID);
+		expect(server.posts[0]).toMatchObject({ amount: '1.00' });
+		expect(session.due).toBe(250);
+		session.dismissPayment();
+		await session.payCash(500);
+		expect(session.lastSale?.tenders).toMatchObject([
+			{ kind: 'payment_code', amount: 100 },
+			{ kind: 'cash', amount: 250, tendered: 500, change: 250 }
+		]);
+	});
+
+	test('no answer to the POST: unknown, the same order_no again, and another code is refused meanwhile', async () => {
+		server.postReplies = ['network', { status: 502, body: {} }];
+		// Hold the third POST until the cashier has tried a second payment code.
+		let release!: () => void;
+		const gate = new Promise<void>((r) => (release = r));
+		const realFetch = server.fetch;
+		let posts = 0;
+		server.fetch = async (input, init) => {
+			if (String(input).endsWith('/api/charges') && ++posts === 3) await gate;
+			return realFetch(input, init);
+		};
+		const session = await startSession();
+		await session.handleScan('6901234560022');
+		const paying = session.handleScan(WECHAT_PAID);
+		await expect.poll(() => posts).toBe(3);
+		expect(session.payment).toMatchObject({ phase: 'unknown', postUnanswered: true });
+		await session.handleScan('134567890123456799');
+		expect(session.notice?.key).toBe('payment.unknown');
+		release();
+		await paying;
+		expect(session.lastSale?.tenders[0]).toMatchObject({ kind: 'payment_code', amount: 350 });
+		expect(server.posts).toHaveLength(3);
+		expect(new Set(server.posts.map((p) => p.order_no)).size).toBe(1);
+		expect(server.posts.every((p) => p.auth_code === WECHAT_PAID)).toBe(true);
+		expect(await db.charges.count()).toBe(1);
+	});
+
+	test('refused: the cart stays, and the cashier can take cash instead', async () => {
+		const session = await startSession();
+		await session.handleScan('6901234560022');
+		server.postReplies = [
+			{
+				status: 200,
+				body: {
+					order_no: 'x',
+					state: 'failed',
+					amount: '3.50',
+					charge_id: null,
+					channel: null,
+					wallet: 'wechat',
+					paid_at: null,
+					failure: '余额不足 (insufficient balance)',
+					late: false,
+					flags: [],
+					created_at: new Date().toISOString(),
+					deadline_at: new Date().toISOString()
+				}
+			}
+		];
+		await session.handleScan('134567890123456704');
+		expect(session.payment).toMatchObject({
+			phase: 'failed',
+			failure: { kind: 'refused', reason: '余额不足 (insufficient balance)' }
+		});
+		expect(session.cart.lines).toHaveLength(1);
+		expect(session.tenders).toEqual([]);
+		session.dismissPayment();
+		await session.payCash(350);
+		expect(session.lastSale?.tenders).toMatchObject([{ kind: 'cash', amount: 350 }]);
+	});
+
+	test('a reload mid-payment restores the cart and resumes the charge until paid', async () => {
+		// The POST reaches the server, which stores the charge, but the page goes away before
+		// the answer comes back.
+		const realFetch = server.fetch;
+		server.fetch = async (input, init) => {
+			if (!String(input).endsWith('/api/charges')) return realFetch(input, init);
+			await realFetch(input, init);
+			return new Promise<Response>((_, reject) =>
+				init?.signal?.addEventListener('abort', () => reject(new Error('aborted')))
+			);
+		};
+		const first = await startSession();
+		await first.handleScan('6901234560022');
+		void first.handleScan(WECHAT_PAID);
+		await expect.poll(() => server.posts.length).toBe(1);
+		const orderNo = server.posts[0]!.order_no as string;
+		await first.destroy();
+		expect((await db.charges.get(orderNo))?.state).toBe('pending');
+		server.fetch = realFetch;
+
+		// The server did store it and Teegon paid it meanwhile.
+		server.setState(orderNo, 'paid');
+		const second = await startSession();
+		expect(second.cart.lines.map((l) => l.name)).toEqual(['可口可乐 330ml']);
+		await expect
+			.poll(() => second.lastSale?.tenders[0])
+			.toMatchObject({
+				kind: 'payment_code',
+				orderNo,
+				chargeId: 'ch_late'
+			});
+		expect((await db.charges.get(orderNo))?.state).toBe('recorded');
+		expect(server.gets[0]).toBe(`${orderNo}?`);
+	});
+});
+
+describe('pairing (live mode)', () => {
+	test('no token: the pairing screen; a wrong token is refused, the right one is kept', async () => {
+		const session = new TillSession({
+			mode: 'live',
+			demoToken: null,
+			i18n: new I18n({ storage: null }),
+			fetch: server.fetch,
+			db,
+			storage,
+			background: false
+		});
+		sessions.push(session);
+		await session.start();
+		expect(session.needsPairing).toBe(true);
+		expect(await session.pair('  ')).toBe(false);
+		expect(session.pairError).toBe('pair.empty');
+		expect(await session.pair('till_wrong')).toBe(false);
+		expect(session.pairError).toBe('pair.invalid');
+		expect(storage.getItem('till.token')).toBeNull();
+		expect(await session.pair(' till_good ')).toBe(true);
+		expect(session.needsPairing).toBe(false);
+		expect(storage.getItem('till.token')).toBe('till_good');
+		expect(session.tillName).toBe('1号收银台 Till 1');
+		expect(session.tillCode).toBe('T1');
+		await expect.poll(() => session.catalogCount).toBe(2);
+	});
+});
+
+describe('the cart', () => {
+	test('discounts, quantities and the lock once money is taken', async () => {
+		const session = await startSession();
+		await session.handleScan('6901234560022');
+		const id = session.cart.lines[0]!.lineId;
+		expect(session.setQuantity(id, 4)).toBe(true);
+		expect(session.setLineDiscount(id, { kind: 'percent', bp: 1000 })).toBe(true);
+		expect(session.totals.total).toBe(1260);
+		expect(session.setSaleDiscount({ kind: 'amount', fen: 60 })).toBe(true);
+		expect(session.totals.total).toBe(1200);
+		expect(session.setQuantity(id, 10000)).toBe(false);
+		expect(session.notice?.key).toBe('cart.error.invalid_quantity');
+		await session.payCash(500);
+		expect(session.changeQuantity(id, 1)).toBe(false);
+		expect(session.notice?.key).toBe('till.cartLocked');
+	});
+});
