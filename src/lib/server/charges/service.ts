@@ -8,6 +8,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { formatYuan, parseYuan, type Fen } from '../../money';
 import { isUniqueViolation } from '../db';
+import { PreparedQueries } from '../db/prepared';
 import type { Charge, Database } from '../db/schema';
 import { verify } from '../teegon/sign';
 import { tradeState, walletOfAuthCode } from '../teegon/status';
@@ -145,6 +146,7 @@ type ResolvedOptions = Required<Omit<ChargeServiceOptions, 'log' | 'now'>> & {
 
 export class ChargeService {
 	readonly #o: ResolvedOptions;
+	readonly #q: PreparedQueries<Database>;
 	#timer: NodeJS.Timeout | null = null;
 	#ticking = false;
 	#inFlight = new Set<Promise<unknown>>();
@@ -159,6 +161,7 @@ export class ChargeService {
 			now: () => Date.now(),
 			...o
 		} as ResolvedOptions;
+		this.#q = new PreparedQueries(this.#o.db);
 	}
 
 	get db(): Kysely<Database> {
@@ -184,13 +187,20 @@ export class ChargeService {
 			}
 
 			const now = this.#o.now();
-			const reused = await this.#o.db
-				.selectFrom('charges')
-				.select('order_no')
-				.where('auth_code_hash', '=', authHash)
-				.where('created_at', '>', now - this.#o.authCodeReuseWindowMs)
-				.where('order_no', '!=', input.orderNo)
-				.executeTakeFirst();
+			const reused = (
+				await this.#q.run(
+					'auth-code-reuse',
+					[authHash, now - this.#o.authCodeReuseWindowMs, input.orderNo],
+					([hash, since, order]) =>
+						this.#o.db
+							.selectFrom('charges')
+							.select('order_no')
+							.where('auth_code_hash', '=', hash as string)
+							.where('created_at', '>', since as number)
+							.where('order_no', '!=', order as string)
+							.limit(1)
+				)
+			).rows[0];
 			if (reused)
 				return err(
 					409,
@@ -231,7 +241,15 @@ export class ChargeService {
 				lease_until: now + leaseMs
 			};
 			try {
-				await this.#o.db.insertInto('charges').values(row).execute();
+				const columns = Object.keys(row) as (keyof typeof row)[];
+				await this.#q.run(
+					'insert-charge',
+					columns.map((c) => row[c]),
+					(args) =>
+						this.#o.db
+							.insertInto('charges')
+							.values(Object.fromEntries(columns.map((c, i) => [c, args[i]])) as typeof row)
+				);
 			} catch (e) {
 				if (isUniqueViolation(e)) continue; // a concurrent duplicate won: answer as a repeat
 				throw e;
@@ -615,14 +633,7 @@ export class ChargeService {
 		known?: Charge
 	): Promise<Charge> {
 		for (let attempt = 0; ; attempt++) {
-			const charge =
-				attempt === 0 && known
-					? known
-					: await this.#o.db
-							.selectFrom('charges')
-							.selectAll()
-							.where('id', '=', id)
-							.executeTakeFirstOrThrow();
+			const charge = attempt === 0 && known ? known : await this.#byId(id);
 			const now = this.#o.now();
 			const change = obs ? transition(charge, obs, now) : null;
 			const merged: Charge = { ...charge, ...change };
@@ -633,17 +644,22 @@ export class ChargeService {
 				updated_at: change ? now : charge.updated_at,
 				...(opts.releaseLease ? { lease_owner: null, lease_until: null } : {})
 			};
-			const res = await this.#o.db
-				.updateTable('charges')
-				.set({
-					...update,
-					rev: sql<number>`rev + 1`,
-					...(opts.checked ? { checks: sql<number>`checks + 1` } : {})
-				})
-				.where('id', '=', id)
-				.where('rev', '=', charge.rev)
-				.executeTakeFirst();
-			if (Number(res.numUpdatedRows) === 1) {
+			const columns = Object.keys(update).sort() as (keyof typeof update)[];
+			const res = await this.#q.run(
+				`apply:${columns.join(',')}:${opts.checked ? 'checked' : ''}`,
+				[...columns.map((c) => update[c]), id, charge.rev],
+				(args) =>
+					this.#o.db
+						.updateTable('charges')
+						.set({
+							...Object.fromEntries(columns.map((c, i) => [c, args[i]])),
+							rev: sql<number>`rev + 1`,
+							...(opts.checked ? { checks: sql<number>`checks + 1` } : {})
+						})
+						.where('id', '=', args[columns.length] as string)
+						.where('rev', '=', args[columns.length + 1] as number)
+			);
+			if (Number(res.numAffectedRows) === 1) {
 				const after = { ...merged, ...update, rev: charge.rev + 1 } as Charge;
 				if (change) {
 					if (change.state)
@@ -682,12 +698,25 @@ export class ChargeService {
 		}
 	}
 
-	#byOrderNo(orderNo: string): Promise<Charge | undefined> {
-		return this.#o.db
-			.selectFrom('charges')
-			.selectAll()
-			.where('order_no', '=', orderNo)
-			.executeTakeFirst();
+	async #byOrderNo(orderNo: string): Promise<Charge | undefined> {
+		const r = await this.#q.run('charge-by-order-no', [orderNo], ([o]) =>
+			this.#o.db
+				.selectFrom('charges')
+				.selectAll()
+				.where('order_no', '=', o as string)
+		);
+		return r.rows[0];
+	}
+
+	async #byId(id: string): Promise<Charge> {
+		const r = await this.#q.run('charge-by-id', [id], ([i]) =>
+			this.#o.db
+				.selectFrom('charges')
+				.selectAll()
+				.where('id', '=', i as string)
+		);
+		if (!r.rows[0]) throw new Error(`charge ${id} not found`);
+		return r.rows[0];
 	}
 }
 
