@@ -286,3 +286,15 @@ test('keyboard: quantities, discount, clear, help, and the 中/EN switch', async
 	await page.getByTestId('confirm-clear').getByTestId('confirm-yes').click();
 	await expect(cartLines(page)).toHaveCount(0);
 });
+
+test('persistent storage: the till asks for it and says so when the browser refuses', async ({
+	page
+}) => {
+	await openTill(page);
+	// A fresh Playwright context is incognito-like: Chromium refuses persistence there, which is
+	// exactly the case the cashier must be told about.
+	expect(await page.evaluate(() => navigator.storage.persisted())).toBe(false);
+	const chip = page.getByTestId('storage-not-persisted');
+	await expect(chip).toBeVisible();
+	await expect(chip).toHaveAttribute('title', /清理浏览器数据会丢失未同步的销售/);
+});

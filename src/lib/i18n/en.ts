@@ -173,7 +173,10 @@ export const en: Messages = {
 		pendingSync_one: '{{count}} sale to sync',
 		pendingSync_other: '{{count}} sales to sync',
 		syncing: 'Syncing…',
-		syncFailed: 'Sync failed; retrying shortly'
+		syncFailed: 'Sync failed; retrying shortly',
+		storageNotPersisted: 'Storage not persistent',
+		storageNotPersistedHelp:
+			'The browser did not allow persistent storage: clearing browsing data would lose sales not yet synced. Install the till as an app, or allow this site to store data.'
 	},
 	scan: {
 		unknownBarcode: 'No product with barcode {{code}}',

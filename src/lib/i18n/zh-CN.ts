@@ -175,7 +175,10 @@ export const zhCN = {
 		pendingSync_one: '{{count}} 笔待同步',
 		pendingSync_other: '{{count}} 笔待同步',
 		syncing: '同步中…',
-		syncFailed: '同步失败，稍后自动重试'
+		syncFailed: '同步失败，稍后自动重试',
+		storageNotPersisted: '存储未锁定',
+		storageNotPersistedHelp:
+			'浏览器没有允许永久保存本机数据：清理浏览器数据会丢失未同步的销售。请把收银台安装为应用，或在浏览器设置中允许本站存储。'
 	},
 	scan: {
 		unknownBarcode: '未找到条码 {{code}} 对应的商品',

@@ -31,6 +31,7 @@ import {
 	setChargeState,
 	setMeta,
 	type CatalogProduct,
+	type PersistState,
 	type ChargeRecord,
 	type SaleRecord,
 	type TillDb
@@ -192,6 +193,8 @@ export class TillSession {
 	paper = $state<PaperWidth>(80);
 	online = $state(true);
 	reachable = $state(true);
+	/** navigator.storage.persist()'s answer; 'denied' is shown, since eviction would lose queued sales. */
+	storagePersistence = $state<PersistState | null>(null);
 
 	// --- catalog -------------------------------------------------------------------------
 	favourites = $state.raw<CatalogProduct[]>([]);
@@ -272,7 +275,10 @@ export class TillSession {
 		this.needsPairing = false;
 		await this.#refreshIdentity();
 		if (this.#options.background !== false) {
-			void requestPersistence(db).catch(() => undefined);
+			requestPersistence(db).then(
+				(state) => (this.storagePersistence = state),
+				() => (this.storagePersistence = 'unsupported')
+			);
 			const sync = new SaleSync(db, {
 				send: httpSender('', () => this.#token, this.#options.fetch)
 			});
