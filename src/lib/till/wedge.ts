@@ -12,31 +12,47 @@
  * - with a Chinese IME on (or on Android Chrome) keys arrive as `Process`/`Unidentified`
  *   (keyCode 229), so the character must be read from `event.code`.
  *
+ * ## Two tiers
+ * - fast (`maxGapMs` 40 / `avgGapMs` 30): scanners at 1–20 ms per key. A scan with a suffix, or
+ *   without one (`allowSuffixless`) once no key follows for `suffixlessTimeoutMs`.
+ * - slow (`slowMaxGapMs` 90 / `slowAvgGapMs` 75): scanners at 50–70 ms per key (some Zebra
+ *   models, 48–72 ms jittered). Their gaps overlap a fast typist's bigrams (60–90 ms), but not a
+ *   whole run of ≥ `minLength` characters: people type at 100 ms and more between keys on
+ *   average. Still, a slow-tier burst is a scan ONLY when it ends with the suffix (Enter/Tab).
+ *   Set `slowMaxGapMs: 0` to turn the tier off.
+ *
  * ## Swallow, then replay (approach (a))
  * The first keys of a scan look exactly like typing, and a digit that reached a text field cannot
  * be taken back cleanly (the field, its undo stack and any bound state already changed). So every
  * key that could belong to a scan is held back ('buffer': the caller calls preventDefault) until
  * the burst is decided:
- * - the suffix (Enter/Tab) arrives after ≥ `minLength` characters typed fast enough → a scan,
- *   reported synchronously on that key, and the suffix is swallowed too, so it neither submits a
- *   form nor moves focus;
- * - no key follows for `suffixlessTimeoutMs` → a scan if it qualifies and `allowSuffixless`,
- *   else the held keys are released;
- * - a key comes too late (gap > `maxGapMs`), a non-character key (Backspace, arrows, Escape, a
- *   shortcut with Ctrl/Alt/Meta, auto-repeat, IME composition), or a suffix after too few or too
- *   slow characters → the held keys are released, synchronously, BEFORE that key takes effect.
+ * - the suffix (Enter/Tab) arrives within `maxGapMs` after ≥ `minLength` characters typed at
+ *   fast-tier speed → a scan; else, within `slowMaxGapMs`, after a burst of ≥ `minLength`
+ *   characters at slow-tier speed → a scan. Reported synchronously on that key, and the suffix
+ *   is swallowed too, so it neither submits a form nor moves focus;
+ * - no key follows for `suffixlessTimeoutMs` → a scan if the fast tier qualifies and
+ *   `allowSuffixless`; else the keys stay held (a slow scan's next key or Enter may still come)
+ *   until `slowMaxGapMs` after the last key, and are then released;
+ * - a gap > `maxGapMs` starts a new fast-tier run inside the held burst (the keys before it are
+ *   typing, or part of a slow scan); a gap > `slowMaxGapMs` ends the burst: held keys are released;
+ * - a non-character key (Backspace, arrows, Escape, a shortcut with Ctrl/Alt/Meta, auto-repeat,
+ *   IME composition), or a suffix after too few or too slow characters → the held keys are
+ *   released, synchronously, BEFORE that key takes effect.
  * Released keys go to `onRelease`, whose job is to replay them (wedge-source.ts inserts the text at
  * the caret of the focused field, or re-dispatches the keys elsewhere). A person's keystroke thus
- * appears at most `suffixlessTimeoutMs` (~40 ms) late, which nobody notices; a scan's characters
- * never reach the page.
+ * appears at most `holdTimeoutMs` (~90 ms; ~40 ms with the slow tier off) late, which nobody
+ * notices; a scan's characters never reach the page.
  *
  * Why not (b), let keys through and delete them once a scan is recognised: the page would see
  * every digit first (input events, bound state, `keydown` shortcuts, a form submitted by Enter
  * before we know), and deleting text is a second edit the cashier can undo into.
  *
- * Slow scanners (some Zebra models, 80–100 ms per key) overlap with typing speed: configure them
- * with `WEDGE_PRESETS.slowScanner` (a longer gap and Enter required), and accept that a person
- * typing ≥ `minLength` characters at scanner speed and pressing Enter is then taken for a scan.
+ * Slower scanners still (80–100 ms per key) overlap with typing speed: configure them with
+ * `WEDGE_PRESETS.slowScanner` (a longer gap and Enter required), and accept that a person typing
+ * ≥ `minLength` characters at scanner speed and pressing Enter is then taken for a scan. The same
+ * holds, at 60–75 ms per key on average, for the default slow tier.
+ * Known limit of the slow tier: a stray key typed < `slowMaxGapMs` before a slow scan starts is
+ * read as the scan's first character (the fast tier splits such a key off at its gap).
  */
 
 /** A keydown as the detector needs it. A DOM KeyboardEvent has these fields (see wedge-source.ts). */
@@ -102,7 +118,18 @@ export interface WedgeOptions<T = unknown> {
 	 * used is the larger of this and `maxGapMs`, so a slower gap setting never cuts a scan apart.
 	 */
 	suffixlessTimeoutMs?: number;
-	/** Take a qualifying burst without Enter/Tab as a scan when the timeout ends it. Default true. */
+	/**
+	 * Slow tier: longest gap between two keys (and before the suffix) of a scan that ends with a
+	 * suffix, ms. Default 90. Keys are held until this long after the last one. 0 turns the tier
+	 * off (keys are then held only `suffixlessTimeoutMs`, as before the tier existed).
+	 */
+	slowMaxGapMs?: number;
+	/** Slow tier: largest average gap over the whole code, ms. Default 75. */
+	slowAvgGapMs?: number;
+	/**
+	 * Take a fast-tier burst without Enter/Tab as a scan when the timeout ends it. Default true.
+	 * (A slow-tier burst always needs the suffix.)
+	 */
 	allowSuffixless?: boolean;
 	/** Keys that end a scan. Default ['Enter', 'Tab']. */
 	suffixKeys?: readonly string[];
@@ -120,6 +147,8 @@ export const WEDGE_DEFAULTS = {
 	maxGapMs: 40,
 	avgGapMs: 30,
 	suffixlessTimeoutMs: 40,
+	slowMaxGapMs: 90,
+	slowAvgGapMs: 75,
 	allowSuffixless: true,
 	suffixKeys: ['Enter', 'Tab'] as readonly string[]
 } as const;
@@ -128,7 +157,10 @@ export const WEDGE_DEFAULTS = {
 export const WEDGE_PRESETS = {
 	/** Datalogic, Honeywell, Netum and most others. */
 	standard: {},
-	/** Zebra models typing 80–100 ms apart: Enter suffix required, longer gaps accepted. */
+	/**
+	 * Zebra models typing 80–100 ms apart: Enter suffix required, longer gaps accepted. (The
+	 * default slow tier, 90/75 ms with Enter, already reads scanners at 50–70 ms per key.)
+	 */
 	slowScanner: { maxGapMs: 130, avgGapMs: 110, allowSuffixless: false }
 } as const satisfies Record<string, WedgeOptions>;
 
@@ -248,6 +280,9 @@ export class WedgeDetector<T = unknown> {
 	readonly maxGapMs: number;
 	readonly avgGapMs: number;
 	readonly suffixlessTimeoutMs: number;
+	/** 0 when the slow tier is off. */
+	readonly slowMaxGapMs: number;
+	readonly slowAvgGapMs: number;
 	readonly allowSuffixless: boolean;
 	readonly #suffixKeys: ReadonlySet<string>;
 	readonly #isScanChar: (char: string) => boolean;
@@ -264,6 +299,8 @@ export class WedgeDetector<T = unknown> {
 		this.maxGapMs = options.maxGapMs ?? WEDGE_DEFAULTS.maxGapMs;
 		this.avgGapMs = options.avgGapMs ?? WEDGE_DEFAULTS.avgGapMs;
 		this.suffixlessTimeoutMs = options.suffixlessTimeoutMs ?? WEDGE_DEFAULTS.suffixlessTimeoutMs;
+		this.slowMaxGapMs = Math.max(0, options.slowMaxGapMs ?? WEDGE_DEFAULTS.slowMaxGapMs);
+		this.slowAvgGapMs = options.slowAvgGapMs ?? WEDGE_DEFAULTS.slowAvgGapMs;
 		this.allowSuffixless = options.allowSuffixless ?? WEDGE_DEFAULTS.allowSuffixless;
 		this.#suffixKeys = new Set(options.suffixKeys ?? WEDGE_DEFAULTS.suffixKeys);
 		this.#isScanChar = options.isScanChar ?? defaultScanChar;
@@ -285,9 +322,19 @@ export class WedgeDetector<T = unknown> {
 		return this.#held.length > 0;
 	}
 
-	/** The silence that ends a burst, ms. */
+	/** The silence after which a fast-tier burst without a suffix is decided (scan or not), ms. */
 	get idleTimeoutMs(): number {
 		return Math.max(this.suffixlessTimeoutMs, this.maxGapMs);
+	}
+
+	/** The longest gap that keeps a burst together: `maxGapMs`, or the slow tier's if larger. */
+	get #burstGapMs(): number {
+		return Math.max(this.maxGapMs, this.slowMaxGapMs);
+	}
+
+	/** The silence after which held keys are released at the latest, ms. */
+	get holdTimeoutMs(): number {
+		return Math.max(this.idleTimeoutMs, this.#burstGapMs);
 	}
 
 	/**
@@ -300,7 +347,9 @@ export class WedgeDetector<T = unknown> {
 
 		// A timer that should have ended the burst may run after this key (a busy main thread):
 		// decide by the key's own timestamp, not by the timer.
-		if (this.#held.length > 0 && k.timeStamp - this.#lastAt > this.maxGapMs) this.#end(null);
+		const gap = k.timeStamp - this.#lastAt;
+		if (this.#held.length > 0 && gap > this.maxGapMs) this.#fastIdle();
+		if (this.#held.length > 0 && gap > this.#burstGapMs) this.#release();
 
 		if (isShortcut(k) || k.repeat || k.isComposing) {
 			this.#release();
@@ -310,8 +359,13 @@ export class WedgeDetector<T = unknown> {
 		const named = namedKey(k);
 		if (this.#suffixKeys.has(named)) {
 			if (this.#held.length === 0) return 'pass';
-			if (this.#qualifies()) {
-				this.#emit(named);
+			const run = this.#fastRun();
+			if (gap <= this.maxGapMs && run !== null) {
+				this.#emit(run, named);
+				return 'buffer';
+			}
+			if (this.#slowQualifies()) {
+				this.#emit(0, named);
 				return 'buffer';
 			}
 			this.#release();
@@ -331,9 +385,10 @@ export class WedgeDetector<T = unknown> {
 		return 'buffer';
 	}
 
-	/** Ends the current burst now, as the timeout would (the window lost focus, say). */
+	/** Ends the current burst now, as the timeouts would (the window lost focus, say). */
 	flush(): void {
-		this.#end(null);
+		this.#fastIdle();
+		this.#release();
 	}
 
 	/** Drops held keys without replaying them and stops the timer. */
@@ -342,34 +397,56 @@ export class WedgeDetector<T = unknown> {
 		this.#held = [];
 	}
 
-	#gaps(): { max: number; avg: number } {
-		const held = this.#held;
+	#gaps(keys: HeldKey<T>[]): { max: number; avg: number } {
 		let max = 0;
-		for (let i = 1; i < held.length; i++) {
-			max = Math.max(max, (held[i]?.key.timeStamp ?? 0) - (held[i - 1]?.key.timeStamp ?? 0));
+		for (let i = 1; i < keys.length; i++) {
+			max = Math.max(max, (keys[i]?.key.timeStamp ?? 0) - (keys[i - 1]?.key.timeStamp ?? 0));
 		}
-		const first = held[0]?.key.timeStamp ?? 0;
-		const last = held[held.length - 1]?.key.timeStamp ?? 0;
-		return { max, avg: held.length > 1 ? (last - first) / (held.length - 1) : 0 };
+		const first = keys[0]?.key.timeStamp ?? 0;
+		const last = keys[keys.length - 1]?.key.timeStamp ?? 0;
+		return { max, avg: keys.length > 1 ? (last - first) / (keys.length - 1) : 0 };
 	}
 
-	#qualifies(): boolean {
-		if (this.#held.length < this.minLength) return false;
-		const { max, avg } = this.#gaps();
-		return max <= this.maxGapMs && avg <= this.avgGapMs;
+	/**
+	 * Where the fast-tier run ends the held keys with (the keys after the last gap > `maxGapMs`)
+	 * starts, when that run is a fast-tier scan; else null.
+	 */
+	#fastRun(): number | null {
+		const held = this.#held;
+		let start = held.length - 1;
+		while (
+			start > 0 &&
+			(held[start]?.key.timeStamp ?? 0) - (held[start - 1]?.key.timeStamp ?? 0) <= this.maxGapMs
+		) {
+			start--;
+		}
+		const run = held.slice(start);
+		if (run.length < this.minLength) return null;
+		const { max, avg } = this.#gaps(run);
+		return max <= this.maxGapMs && avg <= this.avgGapMs ? start : null;
 	}
 
-	#end(suffix: string | null): void {
-		if (this.#held.length === 0) return;
-		if (suffix === null && !this.allowSuffixless) this.#release();
-		else if (this.#qualifies()) this.#emit(suffix);
-		else this.#release();
+	/** All held keys make a slow-tier scan (if the suffix comes now). */
+	#slowQualifies(): boolean {
+		if (this.slowMaxGapMs <= 0 || this.#held.length < this.minLength) return false;
+		const { max, avg } = this.#gaps(this.#held);
+		return max <= this.slowMaxGapMs && avg <= this.slowAvgGapMs;
 	}
 
-	#emit(suffix: string | null): void {
-		const keys = this.#held;
-		const { max, avg } = this.#gaps();
+	/** What the silence of `idleTimeoutMs` decides: a suffixless fast-tier scan, or nothing yet. */
+	#fastIdle(): void {
+		if (this.#held.length === 0 || !this.allowSuffixless) return;
+		const run = this.#fastRun();
+		if (run !== null) this.#emit(run, null);
+	}
+
+	/** Emits held[from..] as a scan; the keys before `from` were typed and are released first. */
+	#emit(from: number, suffix: string | null): void {
+		const before = this.#held.slice(0, from);
+		const keys = this.#held.slice(from);
+		const { max, avg } = this.#gaps(keys);
 		this.reset();
+		if (before.length > 0) this.#onRelease(before);
 		this.#onScan({
 			code: keys.map((h) => h.char).join(''),
 			at: keys[keys.length - 1]?.key.timeStamp ?? 0,
@@ -388,10 +465,22 @@ export class WedgeDetector<T = unknown> {
 
 	#arm(): void {
 		this.#disarm();
+		const idle = this.idleTimeoutMs;
 		this.#timerHandle = this.#timer.set(() => {
 			this.#timerHandle = null;
-			this.#end(null);
-		}, this.idleTimeoutMs);
+			this.#fastIdle();
+			if (this.#held.length === 0) return;
+			// Not a fast scan (yet): a slow scan's next key or suffix may still come.
+			const rest = this.holdTimeoutMs - idle;
+			if (rest <= 0) {
+				this.#release();
+				return;
+			}
+			this.#timerHandle = this.#timer.set(() => {
+				this.#timerHandle = null;
+				this.#release();
+			}, rest);
+		}, idle);
 	}
 
 	#disarm(): void {

@@ -295,11 +295,19 @@ describe('human typing is never a scan', () => {
 		expect(short.scans.map((s) => s.code)).toEqual(['12345']);
 	});
 
-	test('every gap under the maximum but the average too slow', () => {
-		const h = new Harness();
+	test('every gap under the maximum but the average too slow (fast tier only)', () => {
+		// Was: the default settings with Enter. 38 ms/key + Enter is now a slow-tier scan (see the
+		// slow-tier tests), so the fast tier is tested alone here, and suffixless with the defaults.
+		const h = new Harness({ slowMaxGapMs: 0 });
 		h.play(stream(EAN, { gap: 38, suffix: 'Enter' })); // max 38 ≤ 40, average 38 > 30
 		expect(h.scans).toHaveLength(0);
 		expect(h.released).toBe(EAN);
+
+		const d = new Harness();
+		d.play(stream(EAN, { gap: 38 }));
+		d.wait(200);
+		expect(d.scans).toHaveLength(0);
+		expect(d.released).toBe(EAN);
 	});
 
 	test('one slow gap inside a fast burst splits it', () => {
@@ -505,6 +513,198 @@ describe('slow (Zebra-like) scanners', () => {
 	test('the burst timer waits at least maxGapMs, so a slow gap never splits a scan', () => {
 		const h = new Harness({ maxGapMs: 120, avgGapMs: 110, suffixlessTimeoutMs: 40 });
 		expect(h.detector.idleTimeoutMs).toBe(120);
+	});
+});
+
+// ---- the slow tier (default settings) ------------------------------------------------------
+
+/** mulberry32, so the "random" streams are the same on every run. */
+function prng(seed: number): () => number {
+	let a = seed >>> 0;
+	return () => {
+		a = (a + 0x6d2b79f5) >>> 0;
+		let t = a;
+		t = Math.imul(t ^ (t >>> 15), t | 1);
+		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+	};
+}
+
+/** Zebra-like 60 ms/key with ±20 % jitter: 48–72 ms. */
+function zebraGaps(seed: number): (i: number) => number {
+	const rnd = prng(seed);
+	const gaps = Array.from({ length: 64 }, () => Math.round(48 + rnd() * 24));
+	return (i) => gaps[i] ?? 60;
+}
+
+/** A person: 100–250 ms per key, with fast bigrams of 60–90 ms (never two in a row). */
+function humanGaps(seed: number): (i: number) => number {
+	const rnd = prng(seed);
+	let fastBefore = false;
+	const gaps = Array.from({ length: 64 }, () => {
+		const fast = !fastBefore && rnd() < 0.4;
+		fastBefore = fast;
+		return Math.round(fast ? 60 + rnd() * 30 : 100 + rnd() * 150);
+	});
+	return (i) => gaps[i] ?? 150;
+}
+
+describe('slow tier: 48–90 ms per key, a scan only with the suffix', () => {
+	test.each([
+		[EAN, 1],
+		[EAN, 2],
+		[WECHAT, 3],
+		[WECHAT, 4]
+	])(
+		'60 ms/key jittered (48–72) %s + Enter: one scan, fired on the Enter (seed %i)',
+		(code, seed) => {
+			const h = new Harness();
+			const keys = stream(code, { gap: zebraGaps(seed), suffix: 'Enter' });
+			const decisions = h.play(keys.slice(0, -1));
+			expect(decisions.every((d) => d === 'buffer')).toBe(true);
+			expect(h.scans).toHaveLength(0);
+			expect(h.released).toBe('');
+
+			const enter = keys[keys.length - 1] as WedgeKey;
+			h.advanceTo(enter.timeStamp);
+			expect(h.detector.feed(enter)).toBe('buffer');
+			expect(h.scans).toHaveLength(1);
+			expect(h.scans[0]).toMatchObject({ code, suffix: 'Enter' });
+			expect(h.scans[0]?.maxGapMs).toBeLessThanOrEqual(72);
+			h.wait(500);
+			expect(h.scans).toHaveLength(1);
+			expect(h.released).toBe('');
+		}
+	);
+
+	test.each([
+		[EAN, 5],
+		[WECHAT, 6]
+	])('60 ms/key jittered %s without Enter: no scan, released after the slow gap', (code, seed) => {
+		const h = new Harness();
+		const keys = stream(code, { gap: zebraGaps(seed) });
+		expect(h.play(keys).every((d) => d === 'buffer')).toBe(true);
+		h.wait(h.detector.idleTimeoutMs); // the fast tier's moment: not a fast scan, still held
+		expect(h.released).toBe('');
+		expect(h.detector.buffering).toBe(true);
+		h.wait(h.detector.holdTimeoutMs - h.detector.idleTimeoutMs - 1);
+		expect(h.released).toBe('');
+		h.wait(1);
+		expect(h.scans).toHaveLength(0);
+		expect(h.released).toBe(code);
+		expect(h.detector.buffering).toBe(false);
+	});
+
+	test('the defaults: slow tier 90/75 ms, keys held at most 90 ms', () => {
+		const h = new Harness();
+		expect([h.detector.slowMaxGapMs, h.detector.slowAvgGapMs]).toEqual([90, 75]);
+		expect(h.detector.idleTimeoutMs).toBe(40);
+		expect(h.detector.holdTimeoutMs).toBe(90);
+	});
+
+	test.each([11, 12, 13, 14, 15, 16, 17, 18])(
+		'a person at 100–250 ms with fast bigrams of 60–90 ms is never a scan (seed %i)',
+		(seed) => {
+			for (const text of ['6901234567892', 'helloworld12', '134567890123']) {
+				for (const suffix of ['Enter', undefined] as const) {
+					const h = new Harness();
+					const decisions = h.play(stream(text, { gap: humanGaps(seed), suffix }));
+					h.wait(300);
+					expect(h.scans).toHaveLength(0);
+					expect(h.released).toBe(text);
+					if (suffix) expect(decisions.at(-1)).toBe('pass');
+				}
+			}
+		}
+	);
+
+	test('a typed key is released within 90 ms, before the next key at 100 ms', () => {
+		const h = new Harness();
+		h.play(stream('ab', { gap: 100, start: 1000 }));
+		h.advanceTo(1089);
+		expect(h.released).toBe('a');
+		h.advanceTo(1190);
+		expect(h.released).toBe('ab');
+	});
+
+	test('a run of fast bigrams is not enough: gaps ≤ 90 but an average > 75', () => {
+		const h = new Harness();
+		h.play(stream(EAN, { gap: (i) => (i % 2 ? 85 : 70), suffix: 'Enter' })); // average 77.5
+		expect(h.scans).toHaveLength(0);
+		expect(h.released).toBe(EAN);
+	});
+
+	test('the Enter must come within slowMaxGapMs', () => {
+		const h = new Harness();
+		const keys = stream(EAN, { gap: 60 });
+		h.play(keys);
+		const last = keys[keys.length - 1] as WedgeKey;
+		expect(
+			h.play([{ key: 'Enter', code: 'Enter', keyCode: 13, timeStamp: last.timeStamp + 95 }])
+		).toEqual(['pass']);
+		expect(h.scans).toHaveLength(0);
+		expect(h.released).toBe(EAN);
+	});
+
+	test('a late timer: a key after a gap > slowMaxGapMs releases the burst by its timestamp', () => {
+		const h = new Harness({ timer: { set: () => 1, clear: () => {} } });
+		h.play(stream(EAN, { gap: 60, start: 1000 }));
+		h.play(stream('96385074', { gap: 60, start: 1000 + 12 * 60 + 120, suffix: 'Enter' }));
+		expect(h.released).toBe(EAN);
+		expect(h.scans.map((s) => s.code)).toEqual(['96385074']);
+	});
+
+	test('slowMaxGapMs: 0 turns the tier off', () => {
+		const h = new Harness({ slowMaxGapMs: 0 });
+		expect(h.detector.holdTimeoutMs).toBe(40);
+		h.play(stream(EAN, { gap: zebraGaps(1), suffix: 'Enter' }));
+		expect(h.scans).toHaveLength(0);
+		expect(h.released).toBe(EAN);
+	});
+
+	test('the fast tier is unchanged: 5 ms/key without a suffix is a scan at 40 ms', () => {
+		const h = new Harness();
+		h.play(stream(EAN, { gap: 5 }));
+		h.wait(39);
+		expect(h.scans).toHaveLength(0);
+		h.wait(1);
+		expect(h.scans.map((s) => [s.code, s.suffix])).toEqual([[EAN, null]]);
+		expect(h.released).toBe('');
+		expect(h.detector.buffering).toBe(false);
+	});
+
+	test('a stray key 60 ms before a fast scan is released, the scan read as before', () => {
+		for (const suffix of ['Enter', undefined] as const) {
+			const h = new Harness();
+			h.play(stream('x', { gap: 0, start: 1000 }));
+			h.play(stream(EAN, { gap: 5, start: 1060, suffix }));
+			h.wait(100);
+			expect(h.released).toBe('x');
+			expect(h.scans.map((s) => [s.code, s.suffix])).toEqual([[EAN, suffix ?? null]]);
+			// The typed key reaches the page before the scan is reported.
+			const order = h.log.filter((e) => e.type !== 'decision').map((e) => e.type);
+			expect(order).toEqual(['release', 'scan']);
+		}
+	});
+
+	test('a fast burst too short for a scan is held until the slow gap, then released', () => {
+		const h = new Harness();
+		h.play(stream('abcd', { gap: 10, start: 1000 }));
+		h.advanceTo(1030 + 40);
+		expect(h.released).toBe('');
+		h.advanceTo(1030 + 90);
+		expect(h.released).toBe('abcd');
+		expect(h.scans).toHaveLength(0);
+	});
+
+	test('slow-tier bursts still end on editing keys and shortcuts', () => {
+		const h = new Harness();
+		const decisions = h.play([
+			...stream('690123', { gap: 60, start: 1000 }),
+			{ key: 'Backspace', code: 'Backspace', timeStamp: 1360 }
+		]);
+		expect(decisions.at(-1)).toBe('pass');
+		expect(h.released).toBe('690123');
 	});
 });
 
