@@ -389,8 +389,8 @@ function report(result: RunResult, version: string, wallMs: number) {
 		console.log(`  ${lane.name.padEnd(26)} ${good.map((c) => c.name).join(', ') || 'none'}`);
 	}
 	console.log(
-		'  (60 ms/key without a suffix: defaults and till cut it at the 40 ms max gap, slowScanner ' +
-			'needs Enter. Its 48–72 ms gaps lie inside typing’s fast bigrams (60–90 ms): only the ' +
+		'  (60 ms/key without a suffix: the slow tier of every setting reads such bursts only when ' +
+			'they end with Enter, and releases them as typing otherwise. Its 48–72 ms gaps lie inside typing’s fast bigrams (60–90 ms): only the ' +
 			'average over a whole code, ~160 ms for the typing here, would set it apart, and not from ' +
 			'a fast typist keying digits)'
 	);
