@@ -11,24 +11,9 @@
  * - `unanswered`: no answer, a timeout, or a 5xx: the request may or may not have been applied.
  */
 
-export type ChargeState = 'pending' | 'paid' | 'failed' | 'unknown';
+import type { ChargeState, ChargeView } from '$lib/charge';
 
-/** A charge as the server shows it (src/lib/server/charges/service.ts, ChargeView). */
-export interface ChargeView {
-	order_no: string;
-	state: ChargeState;
-	/** Yuan text, "23.45". */
-	amount: string;
-	charge_id: string | null;
-	channel: string | null;
-	wallet: string;
-	paid_at: string | null;
-	failure: string | null;
-	late: boolean;
-	flags: string[];
-	created_at: string;
-	deadline_at: string;
-}
+export type { ChargeState, ChargeView };
 
 export interface ChargeRequest {
 	order_no: string;

@@ -6,6 +6,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
+import type { ChargeView } from '../../charge';
 import { formatYuan, parseYuan, type Fen } from '../../money';
 import { isUniqueViolation } from '../db';
 import { PreparedQueries } from '../db/prepared';
@@ -17,21 +18,7 @@ import type { ChargeEvents } from './events';
 import { DEADLINE_REASON, isFinal, transition, type Observation } from './transition';
 import { validateChargeInput, type ApiError } from './validate';
 
-export interface ChargeView {
-	order_no: string;
-	state: Charge['state'];
-	amount: string;
-	charge_id: string | null;
-	channel: string | null;
-	wallet: string;
-	paid_at: string | null;
-	failure: string | null;
-	late: boolean;
-	/** Things the owner must look at, e.g. "amount_mismatch". */
-	flags: string[];
-	created_at: string;
-	deadline_at: string;
-}
+export type { ChargeView };
 
 export interface TillRef {
 	id: string;

@@ -4,6 +4,7 @@
  * engines read them alike.
  */
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ChargeState } from '../../charge';
 
 export interface StoresTable {
 	id: string;
@@ -20,7 +21,7 @@ export interface TillsTable {
 	created_at: number;
 }
 
-export type ChargeState = 'pending' | 'paid' | 'failed' | 'unknown';
+export type { ChargeState };
 
 export interface ChargesTable {
 	id: string;

@@ -237,14 +237,23 @@ export function createTeegonClient(
 	};
 }
 
-/** The meaning of a charge reply. Exported for tests of odd replies. */
-export function chargeOutcome(t: Transport): ChargeOutcome {
-	if (!t.ok) return { kind: 'unknown', reason: t.reason, httpStatus: null, raw: null };
+/**
+ * What both calls' replies share: a transport failure, a 5xx, a body that is not a JSON
+ * object, or a non-2xx status make the outcome unknown, except a 4xx that carries Teegon's
+ * `error` text (`refusal`). Otherwise the JSON object and its error text, for the caller to read.
+ */
+type Envelope =
+	| { done: true; unknown: string; httpStatus: number | null; raw: unknown }
+	| { done: true; refusal: string; httpStatus: number; raw: unknown }
+	| { done: false; json: Json; error: string | null; httpStatus: number; raw: unknown };
+
+function envelope(t: Transport): Envelope {
+	if (!t.ok) return { done: true, unknown: t.reason, httpStatus: null, raw: null };
 	const json = parseJson(t.body);
 	const raw = json ?? t.body.slice(0, 500);
-	const unknown = (reason: string): ChargeOutcome => ({
-		kind: 'unknown',
-		reason,
+	const unknown = (reason: string): Envelope => ({
+		done: true,
+		unknown: reason,
 		httpStatus: t.status,
 		raw
 	});
@@ -254,10 +263,27 @@ export function chargeOutcome(t: Transport): ChargeOutcome {
 	const error = errorText(json.error);
 	if (t.status >= 400) {
 		return error !== null
-			? { kind: 'refused', error, httpStatus: t.status, raw }
+			? { done: true, refusal: error, httpStatus: t.status, raw }
 			: unknown(`HTTP ${t.status} without an error text`);
 	}
 	if (t.status < 200 || t.status >= 300) return unknown(`HTTP ${t.status}`);
+	return { done: false, json, error, httpStatus: t.status, raw };
+}
+
+/** The meaning of a charge reply. Exported for tests of odd replies. */
+export function chargeOutcome(t: Transport): ChargeOutcome {
+	const e = envelope(t);
+	if (e.done)
+		return 'refusal' in e
+			? { kind: 'refused', error: e.refusal, httpStatus: e.httpStatus, raw: e.raw }
+			: { kind: 'unknown', reason: e.unknown, httpStatus: e.httpStatus, raw: e.raw };
+	const { json, error, raw } = e;
+	const unknown = (reason: string): ChargeOutcome => ({
+		kind: 'unknown',
+		reason,
+		httpStatus: e.httpStatus,
+		raw
+	});
 
 	const result = json.result;
 	if (isObject(result)) {
@@ -279,31 +305,24 @@ export function chargeOutcome(t: Transport): ChargeOutcome {
 		return unknown('reply has no paid flag');
 	}
 	if (error !== null && isFailureResult(result))
-		return { kind: 'refused', error, httpStatus: t.status, raw };
+		return { kind: 'refused', error, httpStatus: e.httpStatus, raw };
 	return unknown('reply has neither a result nor an error');
 }
 
 /** The meaning of a barcode_pay_status reply. Exported for tests of odd replies. */
 export function statusOutcome(t: Transport, chargeId: string): StatusOutcome {
-	if (!t.ok) return { kind: 'unknown', reason: t.reason, httpStatus: null, raw: null };
-	const json = parseJson(t.body);
-	const raw = json ?? t.body.slice(0, 500);
+	const e = envelope(t);
+	if (e.done)
+		return 'refusal' in e
+			? { kind: 'error', error: e.refusal, httpStatus: e.httpStatus, raw: e.raw }
+			: { kind: 'unknown', reason: e.unknown, httpStatus: e.httpStatus, raw: e.raw };
+	const { json, error, raw } = e;
 	const unknown = (reason: string): StatusOutcome => ({
 		kind: 'unknown',
 		reason,
-		httpStatus: t.status,
+		httpStatus: e.httpStatus,
 		raw
 	});
-	if (t.status >= 500) return unknown(`HTTP ${t.status}`);
-	if (json === undefined) return unknown(`HTTP ${t.status} with a body that is not JSON`);
-	if (!isObject(json)) return unknown('reply is not a JSON object');
-	const error = errorText(json.error);
-	if (t.status >= 400) {
-		return error !== null
-			? { kind: 'error', error, httpStatus: t.status, raw }
-			: unknown(`HTTP ${t.status} without an error text`);
-	}
-	if (t.status < 200 || t.status >= 300) return unknown(`HTTP ${t.status}`);
 
 	const result = json.result;
 	// "error absent or null means the query worked; then read trade_status".
@@ -315,7 +334,7 @@ export function statusOutcome(t: Transport, chargeId: string): StatusOutcome {
 		return { kind: 'status', state: tradeState(tradeStatus), tradeStatus, raw };
 	}
 	if (error !== null && !isObject(result))
-		return { kind: 'error', error, httpStatus: t.status, raw };
+		return { kind: 'error', error, httpStatus: e.httpStatus, raw };
 	return unknown('reply has neither a trade_status nor an error');
 }
 
