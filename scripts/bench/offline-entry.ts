@@ -29,33 +29,7 @@ async function benchOffline({
 }): Promise<BenchResult> {
 	const pct = (xs: number[], p: number) =>
 		[...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
-	let n = 0;
-	const sale = () => {
-		const i = n++;
-		const qty = (i % 5) + 1;
-		return {
-			id: crypto.randomUUID(),
-			number: `B-${i}`,
-			cashier: '基准',
-			createdAt: new Date().toISOString(),
-			lines: [
-				{
-					lineId: 'l1',
-					productId: null,
-					name: '矿泉水',
-					barcode: '6901234560015',
-					unitPrice: 200,
-					quantity: qty,
-					discount: 0,
-					total: 200 * qty
-				}
-			],
-			subtotal: 200 * qty,
-			discount: 0,
-			total: 200 * qty,
-			tenders: [{ kind: 'cash' as const, amount: 200 * qty, tendered: 200 * qty, change: 0 }]
-		};
-	};
+	const sale = () => makeSale();
 	const summary = async () =>
 		(await (
 			await fetch('/api/sales/summary?till=mine', {
