@@ -160,10 +160,12 @@ for (const { kind, make } of KINDS) {
 /** The options the till screen passes to createWedgeSource, read from its source. */
 function tillOptions(): ConfigSpec['options'] {
 	const file = `${ROOT}src/routes/+page.svelte`;
-	const m = /createWedgeSource\(([^)]*)\)/.exec(readFileSync(file, 'utf8'));
+	const m = /createWedgeSource\(((?:[^()]|\([^()]*\))*)\)/.exec(readFileSync(file, 'utf8'));
 	if (!m) throw new Error(`createWedgeSource(...) not found in ${file}`);
 	const args = m[1]!.trim();
-	if (args === '') return {};
+	// The device's scanner settings (localStorage) over the detector's defaults: a fresh device
+	// has none, so the till runs on the defaults.
+	if (args === '' || /^readScannerSettings\(/.test(args)) return {};
 	const obj = /^\{([^{}]*)\}$/.exec(args);
 	if (!obj) throw new Error(`cannot read the till's wedge options "${args}": update bench-wedge`);
 	const options: Record<string, unknown> = {};

@@ -1,0 +1,48 @@
+/**
+ * Per-device scanner settings, kept in localStorage under `till.scanner` as JSON, for hardware
+ * or devices that need other than the detector's defaults (src/lib/till/wedge.ts):
+ * - `suffixlessTimeoutMs` (20–500): how long after its last key a burst without Enter/Tab is
+ *   decided. Default 40 ms. A device so busy that a scanner's keys reach the page late (the
+ *   CI machine that runs the browser tests is one) can wait longer, so a scan is not cut in two.
+ * - `allowSuffixless` (true/false): false reads only scans that end with Enter/Tab.
+ * Anything else in the stored value is ignored, with a console warning.
+ */
+import type { WedgeOptions } from './wedge';
+
+export const SCANNER_SETTINGS_KEY = 'till.scanner';
+
+export type ScannerSettings = Pick<
+	WedgeOptions<unknown>,
+	'suffixlessTimeoutMs' | 'allowSuffixless'
+>;
+
+export function readScannerSettings(
+	storage: Pick<Storage, 'getItem'> | null | undefined
+): ScannerSettings {
+	const text = storage?.getItem(SCANNER_SETTINGS_KEY);
+	if (!text) return {};
+	let value: unknown;
+	try {
+		value = JSON.parse(text);
+	} catch {
+		console.warn(`${SCANNER_SETTINGS_KEY}: not JSON; using the default scanner settings`);
+		return {};
+	}
+	if (!value || typeof value !== 'object') return {};
+	const v = value as Record<string, unknown>;
+	const settings: ScannerSettings = {};
+	const ms = v.suffixlessTimeoutMs;
+	if (ms !== undefined) {
+		if (Number.isInteger(ms) && (ms as number) >= 20 && (ms as number) <= 500)
+			settings.suffixlessTimeoutMs = ms as number;
+		else
+			console.warn(
+				`${SCANNER_SETTINGS_KEY}.suffixlessTimeoutMs: must be a whole number from 20 to 500; ignored`
+			);
+	}
+	if (v.allowSuffixless !== undefined) {
+		if (typeof v.allowSuffixless === 'boolean') settings.allowSuffixless = v.allowSuffixless;
+		else console.warn(`${SCANNER_SETTINGS_KEY}.allowSuffixless: must be true or false; ignored`);
+	}
+	return settings;
+}
