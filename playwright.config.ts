@@ -1,8 +1,7 @@
 import { defineConfig, devices } from '@playwright/test';
+import { chromiumLaunchOptions } from './tests/helpers/chromium';
 
 const PORT = Number(process.env.E2E_PORT ?? 4173);
-/** Debian's Chromium; override for machines that keep it elsewhere. Never downloaded. */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export default defineConfig({
 	testDir: 'tests/e2e',
@@ -23,19 +22,7 @@ export default defineConfig({
 			use: {
 				...devices['Desktop Chrome'],
 				viewport: { width: 1024, height: 600 },
-				launchOptions: {
-					executablePath: CHROMIUM,
-					args: [
-						'--no-sandbox',
-						'--disable-gpu',
-						'--disable-dev-shm-usage',
-						'--disable-quic',
-						'--disable-background-networking',
-						'--disable-component-update',
-						'--disable-sync',
-						'--no-first-run'
-					]
-				}
+				launchOptions: chromiumLaunchOptions
 			}
 		}
 	],

@@ -9,6 +9,7 @@
  * Needs `npm run build` first. BENCH_SALES (10000), BENCH_COMMITS (1000).
  */
 import { chromium } from '@playwright/test';
+import { chromiumLaunchOptions } from '../tests/helpers/chromium';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,24 +21,12 @@ import type { BenchResult } from './bench/offline-entry';
 
 const SALES = Number(process.env.BENCH_SALES ?? 10_000);
 const COMMITS = Number(process.env.BENCH_COMMITS ?? 1000);
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 async function main() {
 	if (!existsSync('build/index.js')) throw new Error('run `npm run build` first');
 	const dir = mkdtempSync(join(tmpdir(), 'till-bench-offline-'));
 	const till = await startTill({ DATABASE_URL: join(dir, 'till.db') });
-	const browser = await chromium.launch({
-		executablePath: CHROMIUM,
-		args: [
-			'--no-sandbox',
-			'--disable-gpu',
-			'--disable-dev-shm-usage',
-			'--disable-background-networking',
-			'--disable-component-update',
-			'--disable-sync',
-			'--no-first-run'
-		]
-	});
+	const browser = await chromium.launch(chromiumLaunchOptions);
 	try {
 		const page = await browser.newPage();
 		await page.goto(`${till.url}/api/health`);

@@ -19,6 +19,7 @@
  * lanes one after the other instead of at the same time (≈ 4 min instead of ≈ 1).
  */
 import { chromium } from '@playwright/test';
+import { chromiumLaunchOptions } from '../tests/helpers/chromium';
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
@@ -39,7 +40,6 @@ const SEED = Number(process.env.BENCH_WEDGE_SEED ?? 20240917);
 const PARALLEL = process.env.BENCH_WEDGE_SERIAL !== '1';
 const STAMPS: RunArgs['stamps'] =
 	process.env.BENCH_WEDGE_STAMPS === 'delivery' ? 'delivery' : 'recorded';
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 const TARGET_ENTER_MS = 5;
@@ -402,18 +402,7 @@ let loadBefore = loadavg();
 
 async function main() {
 	const started = Date.now();
-	const browser = await chromium.launch({
-		executablePath: CHROMIUM,
-		args: [
-			'--no-sandbox',
-			'--disable-gpu',
-			'--disable-dev-shm-usage',
-			'--disable-background-networking',
-			'--disable-component-update',
-			'--disable-sync',
-			'--no-first-run'
-		]
-	});
+	const browser = await chromium.launch(chromiumLaunchOptions);
 	try {
 		const page = await browser.newPage();
 		page.on('console', (m) => {
