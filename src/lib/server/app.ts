@@ -31,7 +31,7 @@ export interface TillApp {
 export async function createApp(env: Env): Promise<TillApp> {
 	const config = loadConfig(env);
 	const instanceId = `${process.pid}-${randomUUID().slice(0, 8)}`;
-	const db = await openDatabase(config.database);
+	const db = await openDatabase(config.database, { checkpointer: true });
 	let sandbox: Sandbox | null = null;
 	let baseUrl = config.teegon.baseUrl;
 	if (config.mode === 'sandbox') {

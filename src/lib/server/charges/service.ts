@@ -17,6 +17,7 @@ import type { ChargeOutcome, StatusOutcome, TeegonApi } from '../teegon/types';
 import type { ChargeEvents } from './events';
 import { DEADLINE_REASON, isFinal, transition, type Observation } from './transition';
 import { validateChargeInput, type ApiError } from './validate';
+import { logInfo } from '../log';
 
 export type { ChargeView };
 
@@ -144,7 +145,7 @@ export class ChargeService {
 			lateWatchMs: 5 * 60_000,
 			unknownWatchMs: 24 * 3600_000,
 			instanceId: randomUUID(),
-			log: (line: string) => console.log(line),
+			log: logInfo,
 			now: () => Date.now(),
 			...o
 		} as ResolvedOptions;

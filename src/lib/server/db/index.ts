@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
+import { startCheckpointer, type Checkpointer } from './checkpointer';
 import { migrate } from './migrations';
 import type { Database } from './schema';
 
@@ -24,6 +25,8 @@ export interface Db {
 	/** PostgreSQL only: the pool, for LISTEN/NOTIFY. */
 	pool: pg.Pool | null;
 	target: DatabaseTarget;
+	/** SQLite file opened with `checkpointer: true`: the worker that checkpoints the WAL. */
+	checkpointer: Checkpointer | null;
 	close(): Promise<void>;
 }
 
@@ -72,10 +75,18 @@ function withStatementCache(file: SQLite.Database) {
 
 export async function openDatabase(
 	target: DatabaseTarget,
-	opts: { migrate?: boolean } = {}
+	opts: {
+		migrate?: boolean;
+		/**
+		 * SQLite file: checkpoint the WAL from a worker thread instead of inside commits
+		 * (checkpointer.ts). For the long-running server; scripts and tests do without.
+		 */
+		checkpointer?: boolean;
+	} = {}
 ): Promise<Db> {
 	let db: Kysely<Database>;
 	let pool: pg.Pool | null = null;
+	let checkpointer: Checkpointer | null = null;
 	if (target.kind === 'sqlite') {
 		if (target.file !== ':memory:') mkdirSync(dirname(target.file), { recursive: true });
 		const file = new SQLite(target.file);
@@ -83,6 +94,10 @@ export async function openDatabase(
 		file.pragma('synchronous = NORMAL');
 		file.pragma('busy_timeout = 5000');
 		file.pragma('foreign_keys = ON');
+		// After a checkpoint lets the log start over, trim the file back to this size.
+		file.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+		if (opts.checkpointer && target.file !== ':memory:')
+			checkpointer = startCheckpointer(file, target.file);
 		db = new Kysely<Database>({
 			dialect: new SqliteDialect({ database: withStatementCache(file) })
 		});
@@ -117,7 +132,11 @@ export async function openDatabase(
 		db,
 		pool,
 		target,
-		close: () => db.destroy()
+		checkpointer,
+		async close() {
+			await checkpointer?.stop();
+			await db.destroy();
+		}
 	};
 }
 

@@ -21,6 +21,7 @@ import type {
 	TeegonApi,
 	TeegonClientConfig
 } from './types';
+import { logInfo } from '../log';
 
 export { tradeState, walletOfTradeStatus, walletOfAuthCode, TRADE_STATUSES } from './status';
 
@@ -47,7 +48,7 @@ export interface CallOptions {
 }
 
 export interface TeegonClientOptions {
-	/** Receives one line per call. Default: console.info. */
+	/** Receives one line per call. Default: the server's queued stdout log (log.ts). */
 	log?: (line: string) => void;
 	/** Most sockets open at once to the gateway. Default: unlimited. */
 	maxSockets?: number;
@@ -85,7 +86,7 @@ export function createTeegonClient(
 	const hostname = base.hostname.replace(/^\[(.*)\]$/, '$1');
 	const port = base.port === '' ? undefined : Number(base.port);
 	const prefix = base.pathname.replace(/\/+$/, '');
-	const log = options.log ?? ((line: string) => console.info(line));
+	const log = options.log ?? logInfo;
 	const defaultConnectTimeout = config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
 	const defaultTimeout = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
 	let closed = false;
