@@ -5,6 +5,8 @@
  *   decided. Default 40 ms. A device so busy that a scanner's keys reach the page late (the
  *   CI machine that runs the browser tests is one) can wait longer, so a scan is not cut in two.
  * - `allowSuffixless` (true/false): false reads only scans that end with Enter/Tab.
+ * - `endOnCompleteCode` (true/false): true for a scanner set to send no suffix: a product or
+ *   payment code is read on its last digit instead of after the silence (see wedge.ts).
  * Anything else in the stored value is ignored, with a console warning.
  */
 import type { WedgeOptions } from './wedge';
@@ -13,7 +15,7 @@ export const SCANNER_SETTINGS_KEY = 'till.scanner';
 
 export type ScannerSettings = Pick<
 	WedgeOptions<unknown>,
-	'suffixlessTimeoutMs' | 'allowSuffixless'
+	'suffixlessTimeoutMs' | 'allowSuffixless' | 'endOnCompleteCode'
 >;
 
 export function readScannerSettings(
@@ -40,9 +42,10 @@ export function readScannerSettings(
 				`${SCANNER_SETTINGS_KEY}.suffixlessTimeoutMs: must be a whole number from 20 to 500; ignored`
 			);
 	}
-	if (v.allowSuffixless !== undefined) {
-		if (typeof v.allowSuffixless === 'boolean') settings.allowSuffixless = v.allowSuffixless;
-		else console.warn(`${SCANNER_SETTINGS_KEY}.allowSuffixless: must be true or false; ignored`);
+	for (const flag of ['allowSuffixless', 'endOnCompleteCode'] as const) {
+		if (v[flag] === undefined) continue;
+		if (typeof v[flag] === 'boolean') settings[flag] = v[flag];
+		else console.warn(`${SCANNER_SETTINGS_KEY}.${flag}: must be true or false; ignored`);
 	}
 	return settings;
 }

@@ -18,8 +18,25 @@
  * - slow (`slowMaxGapMs` 90 / `slowAvgGapMs` 75): scanners at 50–70 ms per key (some Zebra
  *   models, 48–72 ms jittered). Their gaps overlap a fast typist's bigrams (60–90 ms), but not a
  *   whole run of ≥ `minLength` characters: people type at 100 ms and more between keys on
- *   average. Still, a slow-tier burst is a scan ONLY when it ends with the suffix (Enter/Tab).
- *   Set `slowMaxGapMs: 0` to turn the tier off.
+ *   average. A slow-tier burst is a scan when it ends with the suffix (Enter/Tab); without one
+ *   (`allowSuffixless`), only when `slowMaxGapMs` of silence ends it AND its content is a code
+ *   whose shape proves it (a GTIN with a valid check digit, a WeChat/Alipay payment code:
+ *   scan-classify.ts), so a person's fast run of letters or an 11-digit phone number never is.
+ *   Such a scan is decided 90 ms after its last key: timing cannot end it sooner, since the
+ *   scanner's next key may still be 72 ms away. Set `slowMaxGapMs: 0` to turn the tier off.
+ *
+ * ## Ending a code by its content (`endOnCompleteCode`, off by default)
+ * For a device whose scanner sends no suffix: a burst that becomes a complete code — an
+ * 18-digit WeChat payment code, a 24-digit Alipay one, or an EAN-13 with a valid check digit that
+ * is not the start of a payment code (prefix not 10–15 or 25–30) — is a scan on the key that
+ * completes it, with no silence to wait for, at either tier's rhythm. Off by default because a
+ * longer numeric code whose first 13 digits happen to pass the check (an ITF-14 carton code,
+ * 1 in 10 of them) would be cut in two, and because a scanner that does send Enter would then
+ * be read on its last digit instead of on the Enter.
+ *
+ * A suffix that arrives within `holdTimeoutMs` after a scan that was decided without one (the
+ * silence or the content ended it, then a late Enter came) is swallowed with that scan: it
+ * must not submit a form or trigger a shortcut.
  *
  * ## Swallow, then replay (approach (a))
  * The first keys of a scan look exactly like typing, and a digit that reached a text field cannot
@@ -32,7 +49,8 @@
  *   is swallowed too, so it neither submits a form nor moves focus;
  * - no key follows for `suffixlessTimeoutMs` → a scan if the fast tier qualifies and
  *   `allowSuffixless`; else the keys stay held (a slow scan's next key or Enter may still come)
- *   until `slowMaxGapMs` after the last key, and are then released;
+ *   until `slowMaxGapMs` after the last key, and are then a suffixless slow-tier scan (rhythm
+ *   and content, see above) or released;
  * - a gap > `maxGapMs` starts a new fast-tier run inside the held burst (the keys before it are
  *   typing, or part of a slow scan); a gap > `slowMaxGapMs` ends the burst: held keys are released;
  * - a non-character key (Backspace, arrows, Escape, a shortcut with Ctrl/Alt/Meta, auto-repeat,
@@ -54,6 +72,8 @@
  * Known limit of the slow tier: a stray key typed < `slowMaxGapMs` before a slow scan starts is
  * read as the scan's first character (the fast tier splits such a key off at its gap).
  */
+
+import { classifyScan } from './scan-classify';
 
 /** A keydown as the detector needs it. A DOM KeyboardEvent has these fields (see wedge-source.ts). */
 export interface WedgeKey {
@@ -127,10 +147,15 @@ export interface WedgeOptions<T = unknown> {
 	/** Slow tier: largest average gap over the whole code, ms. Default 75. */
 	slowAvgGapMs?: number;
 	/**
-	 * Take a fast-tier burst without Enter/Tab as a scan when the timeout ends it. Default true.
-	 * (A slow-tier burst always needs the suffix.)
+	 * Take a burst without Enter/Tab as a scan when silence ends it. Default true. (A slow-tier
+	 * burst then also needs a content that proves it a code: see the file's comment.)
 	 */
 	allowSuffixless?: boolean;
+	/**
+	 * End a scan on the key that completes a code whose shape says it is whole (see the file's
+	 * comment), without waiting for silence. Default false: for scanners set to send no suffix.
+	 */
+	endOnCompleteCode?: boolean;
 	/** Keys that end a scan. Default ['Enter', 'Tab']. */
 	suffixKeys?: readonly string[];
 	/** Characters a scan may contain. Default: printable ASCII without space (U+0021–U+007E). */
@@ -150,6 +175,7 @@ export const WEDGE_DEFAULTS = {
 	slowMaxGapMs: 90,
 	slowAvgGapMs: 75,
 	allowSuffixless: true,
+	endOnCompleteCode: false,
 	suffixKeys: ['Enter', 'Tab'] as readonly string[]
 } as const;
 
@@ -161,7 +187,12 @@ export const WEDGE_PRESETS = {
 	 * Zebra models typing 80–100 ms apart: Enter suffix required, longer gaps accepted. (The
 	 * default slow tier, 90/75 ms with Enter, already reads scanners at 50–70 ms per key.)
 	 */
-	slowScanner: { maxGapMs: 130, avgGapMs: 110, allowSuffixless: false }
+	slowScanner: { maxGapMs: 130, avgGapMs: 110, allowSuffixless: false },
+	/**
+	 * Scanners set to send no suffix: product and payment codes end on their last digit, at
+	 * any speed up to the slow tier's (other codes still end after the silence).
+	 */
+	suffixlessScanner: { endOnCompleteCode: true }
 } as const satisfies Record<string, WedgeOptions>;
 
 // ---- key decoding ----------------------------------------------------------------------------
@@ -268,6 +299,25 @@ function isShortcut(k: WedgeKey): boolean {
 
 const defaultScanChar = (c: string): boolean => c >= '!' && c <= '~' && c.length === 1;
 
+/** A code whose shape shows it is a code, not a person's typing: a valid GTIN or a payment code. */
+export function isProvenCode(code: string): boolean {
+	return classifyScan(code).kind !== 'other';
+}
+
+/** The start of a payment code: 10–15 (WeChat) or 25–30 (Alipay). */
+const PAYMENT_PREFIX = /^(?:1[0-5]|2[5-9]|30)/;
+
+/**
+ * A code that cannot go on: WeChat's 18 digits, Alipay's longest (24), or an EAN-13 with a valid
+ * check digit that could not be the first 13 digits of a payment code.
+ */
+export function isCompleteCode(code: string): boolean {
+	const c = classifyScan(code);
+	if (c.kind === 'wechat') return true;
+	if (c.kind === 'alipay') return code.length === 24;
+	return c.kind === 'ean13' && !PAYMENT_PREFIX.test(code);
+}
+
 const defaultTimer: WedgeTimer = {
 	set: (callback, ms) => setTimeout(callback, ms),
 	clear: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>)
@@ -284,6 +334,7 @@ export class WedgeDetector<T = unknown> {
 	readonly slowMaxGapMs: number;
 	readonly slowAvgGapMs: number;
 	readonly allowSuffixless: boolean;
+	readonly endOnCompleteCode: boolean;
 	readonly #suffixKeys: ReadonlySet<string>;
 	readonly #isScanChar: (char: string) => boolean;
 	readonly #timer: WedgeTimer;
@@ -293,6 +344,8 @@ export class WedgeDetector<T = unknown> {
 	#held: HeldKey<T>[] = [];
 	#lastAt = 0;
 	#timerHandle: unknown = null;
+	/** timeStamp of the last character of a scan decided without a suffix; a late suffix is its. */
+	#suffixlessScanAt: number | null = null;
 
 	constructor(options: WedgeOptions<T> = {}) {
 		this.minLength = Math.max(1, options.minLength ?? WEDGE_DEFAULTS.minLength);
@@ -302,6 +355,7 @@ export class WedgeDetector<T = unknown> {
 		this.slowMaxGapMs = Math.max(0, options.slowMaxGapMs ?? WEDGE_DEFAULTS.slowMaxGapMs);
 		this.slowAvgGapMs = options.slowAvgGapMs ?? WEDGE_DEFAULTS.slowAvgGapMs;
 		this.allowSuffixless = options.allowSuffixless ?? WEDGE_DEFAULTS.allowSuffixless;
+		this.endOnCompleteCode = options.endOnCompleteCode ?? WEDGE_DEFAULTS.endOnCompleteCode;
 		this.#suffixKeys = new Set(options.suffixKeys ?? WEDGE_DEFAULTS.suffixKeys);
 		this.#isScanChar = options.isScanChar ?? defaultScanChar;
 		this.#timer = options.timer ?? defaultTimer;
@@ -349,7 +403,9 @@ export class WedgeDetector<T = unknown> {
 		// decide by the key's own timestamp, not by the timer.
 		const gap = k.timeStamp - this.#lastAt;
 		if (this.#held.length > 0 && gap > this.maxGapMs) this.#fastIdle();
-		if (this.#held.length > 0 && gap > this.#burstGapMs) this.#release();
+		if (this.#held.length > 0 && gap > this.#burstGapMs) this.#slowIdle();
+		const afterSuffixless = this.#suffixlessScanAt;
+		this.#suffixlessScanAt = null;
 
 		if (isShortcut(k) || k.repeat || k.isComposing) {
 			this.#release();
@@ -358,7 +414,12 @@ export class WedgeDetector<T = unknown> {
 
 		const named = namedKey(k);
 		if (this.#suffixKeys.has(named)) {
-			if (this.#held.length === 0) return 'pass';
+			if (this.#held.length === 0) {
+				// The scanner's own suffix, late after a scan the silence or the content ended.
+				if (afterSuffixless !== null && k.timeStamp - afterSuffixless <= this.holdTimeoutMs)
+					return 'buffer';
+				return 'pass';
+			}
 			const run = this.#fastRun();
 			if (gap <= this.maxGapMs && run !== null) {
 				this.#emit(run, named);
@@ -381,6 +442,7 @@ export class WedgeDetector<T = unknown> {
 		// keyCode 229: the IME has the key before we see it; preventDefault cannot stop it.
 		this.#held.push({ char, key: k, replay: !(k.keyCode === 229 || k.key === 'Process'), origin });
 		this.#lastAt = k.timeStamp;
+		if (this.endOnCompleteCode && this.#endOnContent()) return 'buffer';
 		this.#arm();
 		return 'buffer';
 	}
@@ -388,13 +450,33 @@ export class WedgeDetector<T = unknown> {
 	/** Ends the current burst now, as the timeouts would (the window lost focus, say). */
 	flush(): void {
 		this.#fastIdle();
-		this.#release();
+		this.#slowIdle();
 	}
 
 	/** Drops held keys without replaying them and stops the timer. */
 	reset(): void {
 		this.#disarm();
 		this.#held = [];
+	}
+
+	/** `endOnCompleteCode`: the key just held completes a code at scanner rhythm → a scan now. */
+	#endOnContent(): boolean {
+		const run = this.#fastRun();
+		if (run !== null && isCompleteCode(this.#code(run))) {
+			this.#emit(run, null);
+			return true;
+		}
+		if (this.#slowQualifies() && isCompleteCode(this.#code(0))) {
+			this.#emit(0, null);
+			return true;
+		}
+		return false;
+	}
+
+	#code(from: number): string {
+		let code = '';
+		for (let i = from; i < this.#held.length; i++) code += this.#held[i]?.char ?? '';
+		return code;
 	}
 
 	#gaps(keys: HeldKey<T>[]): { max: number; avg: number } {
@@ -440,12 +522,28 @@ export class WedgeDetector<T = unknown> {
 		if (run !== null) this.#emit(run, null);
 	}
 
+	/**
+	 * What the silence of `holdTimeoutMs` decides once the fast tier has not: a suffixless
+	 * slow-tier scan if the whole burst has the rhythm and its content proves it a code; else the
+	 * held keys were typed, and are released.
+	 */
+	#slowIdle(): void {
+		if (this.#held.length === 0) return;
+		if (this.allowSuffixless && this.#slowQualifies() && isProvenCode(this.#code(0))) {
+			this.#emit(0, null);
+			return;
+		}
+		this.#release();
+	}
+
 	/** Emits held[from..] as a scan; the keys before `from` were typed and are released first. */
 	#emit(from: number, suffix: string | null): void {
 		const before = this.#held.slice(0, from);
 		const keys = this.#held.slice(from);
 		const { max, avg } = this.#gaps(keys);
 		this.reset();
+		this.#suffixlessScanAt =
+			suffix === null ? (keys[keys.length - 1]?.key.timeStamp ?? null) : null;
 		if (before.length > 0) this.#onRelease(before);
 		this.#onScan({
 			code: keys.map((h) => h.char).join(''),
@@ -473,12 +571,12 @@ export class WedgeDetector<T = unknown> {
 			// Not a fast scan (yet): a slow scan's next key or suffix may still come.
 			const rest = this.holdTimeoutMs - idle;
 			if (rest <= 0) {
-				this.#release();
+				this.#slowIdle();
 				return;
 			}
 			this.#timerHandle = this.#timer.set(() => {
 				this.#timerHandle = null;
-				this.#release();
+				this.#slowIdle();
 			}, rest);
 		}, idle);
 	}

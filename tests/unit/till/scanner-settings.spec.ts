@@ -17,6 +17,9 @@ describe('device scanner settings', () => {
 			suffixlessTimeoutMs: 100,
 			allowSuffixless: false
 		});
+		expect(readScannerSettings(storage('{"endOnCompleteCode":true}'))).toEqual({
+			endOnCompleteCode: true
+		});
 	});
 	test('bad values are ignored with a warning naming the setting, never thrown', () => {
 		const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
@@ -25,11 +28,13 @@ describe('device scanner settings', () => {
 		).toEqual({});
 		expect(readScannerSettings(storage('{"suffixlessTimeoutMs":40.5}'))).toEqual({});
 		expect(readScannerSettings(storage('not json'))).toEqual({});
+		expect(readScannerSettings(storage('{"endOnCompleteCode":1}'))).toEqual({});
 		expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([
 			expect.stringContaining('suffixlessTimeoutMs'),
 			expect.stringContaining('allowSuffixless'),
 			expect.stringContaining('suffixlessTimeoutMs'),
-			expect.stringContaining('not JSON')
+			expect.stringContaining('not JSON'),
+			expect.stringContaining('endOnCompleteCode')
 		]);
 		warn.mockRestore();
 	});

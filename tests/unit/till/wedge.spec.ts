@@ -2,6 +2,8 @@ import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import {
 	charFromCode,
 	decodeKey,
+	isCompleteCode,
+	isProvenCode,
 	namedKey,
 	WEDGE_PRESETS,
 	WedgeDetector,
@@ -303,11 +305,18 @@ describe('human typing is never a scan', () => {
 		expect(h.scans).toHaveLength(0);
 		expect(h.released).toBe(EAN);
 
+		// Without a suffix, the same rhythm is a slow-tier burst: typed text is released…
 		const d = new Harness();
-		d.play(stream(EAN, { gap: 38 }));
+		d.play(stream('helloworld12', { gap: 38 }));
 		d.wait(200);
 		expect(d.scans).toHaveLength(0);
-		expect(d.released).toBe(EAN);
+		expect(d.released).toBe('helloworld12');
+		// …and a code whose check digit proves it is a (slow, suffixless) scan.
+		const e = new Harness();
+		e.play(stream(EAN, { gap: 38 }));
+		e.wait(200);
+		expect(e.scans.map((x) => [x.code, x.suffix])).toEqual([[EAN, null]]);
+		expect(e.released).toBe('');
 	});
 
 	test('one slow gap inside a fast burst splits it', () => {
@@ -580,7 +589,7 @@ describe('slow tier: 48–90 ms per key, a scan only with the suffix', () => {
 	test.each([
 		[EAN, 5],
 		[WECHAT, 6]
-	])('60 ms/key jittered %s without Enter: no scan, released after the slow gap', (code, seed) => {
+	])('60 ms/key jittered %s without Enter: a scan after the slow gap', (code, seed) => {
 		const h = new Harness();
 		const keys = stream(code, { gap: zebraGaps(seed) });
 		expect(h.play(keys).every((d) => d === 'buffer')).toBe(true);
@@ -588,11 +597,33 @@ describe('slow tier: 48–90 ms per key, a scan only with the suffix', () => {
 		expect(h.released).toBe('');
 		expect(h.detector.buffering).toBe(true);
 		h.wait(h.detector.holdTimeoutMs - h.detector.idleTimeoutMs - 1);
+		expect(h.scans).toHaveLength(0);
+		h.wait(1);
+		expect(h.scans.map((x) => [x.code, x.suffix])).toEqual([[code, null]]);
+		expect(h.released).toBe('');
+		expect(h.detector.buffering).toBe(false);
+	});
+
+	test.each([
+		['ABCDEFGH12', 5],
+		['13812345678', 6], // a phone number: 11 digits, not a GTIN, not a payment code
+		['6901234567891', 7] // an EAN-13 with a wrong check digit
+	])('60 ms/key %s without Enter: not a proven code, released after the slow gap', (text, seed) => {
+		const h = new Harness();
+		h.play(stream(text, { gap: zebraGaps(seed) }));
+		h.wait(h.detector.holdTimeoutMs - 1);
 		expect(h.released).toBe('');
 		h.wait(1);
 		expect(h.scans).toHaveLength(0);
-		expect(h.released).toBe(code);
-		expect(h.detector.buffering).toBe(false);
+		expect(h.released).toBe(text);
+	});
+
+	test('allowSuffixless: false needs the suffix at the slow tier too', () => {
+		const h = new Harness({ allowSuffixless: false });
+		h.play(stream(EAN, { gap: zebraGaps(8) }));
+		h.wait(500);
+		expect(h.scans).toHaveLength(0);
+		expect(h.released).toBe(EAN);
 	});
 
 	test('the defaults: slow tier 90/75 ms, keys held at most 90 ms', () => {
@@ -636,22 +667,43 @@ describe('slow tier: 48–90 ms per key, a scan only with the suffix', () => {
 
 	test('the Enter must come within slowMaxGapMs', () => {
 		const h = new Harness();
-		const keys = stream(EAN, { gap: 60 });
+		const keys = stream('ABCDEFGH12', { gap: 60 });
 		h.play(keys);
 		const last = keys[keys.length - 1] as WedgeKey;
 		expect(
 			h.play([{ key: 'Enter', code: 'Enter', keyCode: 13, timeStamp: last.timeStamp + 95 }])
 		).toEqual(['pass']);
 		expect(h.scans).toHaveLength(0);
-		expect(h.released).toBe(EAN);
+		expect(h.released).toBe('ABCDEFGH12');
 	});
 
-	test('a late timer: a key after a gap > slowMaxGapMs releases the burst by its timestamp', () => {
+	test('an Enter after a suffixless scan: swallowed within holdTimeoutMs, a key of its own after', () => {
+		for (const [late, decision] of [
+			[89, 'buffer'],
+			[95, 'pass']
+		] as const) {
+			const h = new Harness({ timer: { set: () => 1, clear: () => {} } }); // a stalled page
+			const keys = stream(EAN, { gap: 60 });
+			h.play(keys);
+			const last = keys[keys.length - 1] as WedgeKey;
+			h.detector.flush(); // what the late timer does
+			expect(h.scans.map((x) => [x.code, x.suffix])).toEqual([[EAN, null]]);
+			expect(
+				h.play([{ key: 'Enter', code: 'Enter', keyCode: 13, timeStamp: last.timeStamp + late }])
+			).toEqual([decision]);
+		}
+	});
+
+	test('a late timer: a key after a gap > slowMaxGapMs ends the burst by its timestamp', () => {
 		const h = new Harness({ timer: { set: () => 1, clear: () => {} } });
-		h.play(stream(EAN, { gap: 60, start: 1000 }));
-		h.play(stream('96385074', { gap: 60, start: 1000 + 12 * 60 + 120, suffix: 'Enter' }));
-		expect(h.released).toBe(EAN);
-		expect(h.scans.map((s) => s.code)).toEqual(['96385074']);
+		h.play(stream('ABCDEFGH12', { gap: 60, start: 1000 }));
+		h.play(stream(EAN, { gap: 60, start: 1000 + 9 * 60 + 120 }));
+		h.play(stream('96385074', { gap: 60, start: 1000 + 21 * 60 + 240, suffix: 'Enter' }));
+		expect(h.released).toBe('ABCDEFGH12');
+		expect(h.scans.map((s) => [s.code, s.suffix])).toEqual([
+			[EAN, null],
+			['96385074', 'Enter']
+		]);
 	});
 
 	test('slowMaxGapMs: 0 turns the tier off', () => {
@@ -725,5 +777,68 @@ describe('flush and reset', () => {
 		h.wait(100);
 		expect(h.released).toBe('');
 		expect(h.scans).toHaveLength(0);
+	});
+});
+
+describe('endOnCompleteCode (the suffixlessScanner preset)', () => {
+	test('which codes are complete, and which only proven', () => {
+		expect(isCompleteCode(EAN)).toBe(true);
+		expect(isCompleteCode(WECHAT)).toBe(true);
+		expect(isCompleteCode('2812345678901234')).toBe(false); // Alipay, may go on to 24
+		expect(isCompleteCode('281234567890123456789012')).toBe(true);
+		// A valid EAN-13 that could be the first 13 digits of a payment code waits for silence.
+		expect(isProvenCode('1345678901235')).toBe(true);
+		expect(isCompleteCode('1345678901235')).toBe(false);
+		expect(isCompleteCode('2500000000003')).toBe(false);
+		expect(isCompleteCode('96385074')).toBe(false); // EAN-8: may be the start of a longer code
+		expect(isProvenCode('96385074')).toBe(true);
+		expect(isCompleteCode('6901234567891')).toBe(false); // wrong check digit
+		expect(isProvenCode('6901234567891')).toBe(false);
+		expect(isProvenCode('13812345678')).toBe(false);
+	});
+
+	test.each([1, 5, 20, 60])('%i ms/key: the scan is read on its last digit', (gap) => {
+		for (const code of [EAN, WECHAT]) {
+			const h = new Harness(WEDGE_PRESETS.suffixlessScanner);
+			const keys = stream(code, { gap });
+			expect(h.play(keys.slice(0, -1)).every((d) => d === 'buffer')).toBe(true);
+			expect(h.scans).toHaveLength(0);
+			expect(h.play(keys.slice(-1))).toEqual(['buffer']);
+			expect(h.scans.map((x) => [x.code, x.suffix])).toEqual([[code, null]]);
+			h.wait(500);
+			expect(h.scans).toHaveLength(1);
+			expect(h.released).toBe('');
+		}
+	});
+
+	test('a WeChat code is not cut at its 13th digit, even when those pass as an EAN-13', () => {
+		const code = '1345678901235' + '00000'; // 13 digits with a valid check, then 5 more
+		const h = new Harness(WEDGE_PRESETS.suffixlessScanner);
+		h.play(stream(code, { gap: 5 }));
+		expect(h.scans.map((x) => x.code)).toEqual([code]);
+	});
+
+	test('the scanner’s Enter, if it sends one after all, is swallowed', () => {
+		const h = new Harness(WEDGE_PRESETS.suffixlessScanner);
+		const decisions = h.play(stream(EAN, { gap: 60, suffix: 'Enter' }));
+		expect(decisions.at(-1)).toBe('buffer');
+		expect(h.scans.map((x) => [x.code, x.suffix])).toEqual([[EAN, null]]);
+		expect(h.released).toBe('');
+	});
+
+	test('other codes still end by silence; typing is still typing', () => {
+		const h = new Harness(WEDGE_PRESETS.suffixlessScanner);
+		h.play(stream('96385074', { gap: 5 }));
+		expect(h.scans).toHaveLength(0);
+		h.wait(40);
+		expect(h.scans.map((x) => x.code)).toEqual(['96385074']);
+
+		for (const seed of [11, 12, 13]) {
+			const t = new Harness(WEDGE_PRESETS.suffixlessScanner);
+			t.play(stream(EAN, { gap: humanGaps(seed) }));
+			t.wait(300);
+			expect(t.scans).toHaveLength(0);
+			expect(t.released).toBe(EAN);
+		}
 	});
 });
