@@ -98,6 +98,7 @@ export async function startHarness(engine: Engine, o: HarnessOptions = {}): Prom
 	const events = new ChargeEvents(db.pool);
 	await events.start();
 	service = new ChargeService({
+		direct: db.direct,
 		db: db.db,
 		teegon,
 		events,

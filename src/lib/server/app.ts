@@ -58,6 +58,7 @@ export async function createApp(env: Env): Promise<TillApp> {
 	await events.start();
 	const charges = new ChargeService({
 		db: db.db,
+		direct: db.direct,
 		teegon,
 		events,
 		notifyUrl: `${config.publicBaseUrl}/api/teegon/notify`,

@@ -8,7 +8,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { ChargeView } from '../../charge';
 import { formatYuan, parseYuan, type Fen } from '../../money';
-import { isUniqueViolation } from '../db';
+import { isUniqueViolation, type SqliteDirect } from '../db';
 import { PreparedQueries } from '../db/prepared';
 import type { Charge, Database } from '../db/schema';
 import { verify } from '../teegon/sign';
@@ -32,6 +32,8 @@ export type ServiceReply<T> =
 
 export interface ChargeServiceOptions {
 	db: Kysely<Database>;
+	/** SQLite: the connection's direct executor (db/index.ts), for the hot statements. */
+	direct?: SqliteDirect | null;
 	teegon: TeegonApi;
 	events: ChargeEvents;
 	/** Teegon posts notifications here. */
@@ -149,7 +151,7 @@ export class ChargeService {
 			now: () => Date.now(),
 			...o
 		} as ResolvedOptions;
-		this.#q = new PreparedQueries(this.#o.db);
+		this.#q = new PreparedQueries(this.#o.db, this.#o.direct ?? null);
 	}
 
 	get db(): Kysely<Database> {

@@ -6,6 +6,7 @@
  * The SQL is still Kysely's, compiled for the engine in use: nothing is hand-written per engine.
  */
 import { CompiledQuery, type Compilable, type Kysely, type QueryResult } from 'kysely';
+import type { SqliteDirect } from './index';
 
 type Slot = { arg: number } | { value: unknown };
 interface Prepared {
@@ -17,10 +18,13 @@ const sentinel = (i: number) => `\u0000prepared-arg-${i}\u0000`;
 
 export class PreparedQueries<DB> {
 	readonly #db: Kysely<DB>;
+	readonly #direct: SqliteDirect | null;
 	readonly #cache = new Map<string, Prepared>();
 
-	constructor(db: Kysely<DB>) {
+	/** `direct`: on SQLite, run the cached SQL on the connection at once (db/index.ts). */
+	constructor(db: Kysely<DB>, direct: SqliteDirect | null = null) {
 		this.#db = db;
+		this.#direct = direct;
 	}
 
 	/**
@@ -47,6 +51,14 @@ export class PreparedQueries<DB> {
 			this.#cache.set(key, prepared);
 		}
 		const parameters = prepared.slots.map((s) => ('arg' in s ? args[s.arg] : s.value));
+		if (this.#direct) {
+			try {
+				const result = this.#direct.execute<R>(prepared.sql, parameters);
+				if (result) return Promise.resolve(result);
+			} catch (e) {
+				return Promise.reject(e as Error);
+			}
+		}
 		return this.#db.executeQuery<R>(CompiledQuery.raw(prepared.sql, parameters));
 	}
 }

@@ -1,0 +1,90 @@
+/**
+ * The direct SQLite executor behind PreparedQueries (db/index.ts SqliteDirect): the same
+ * results as Kysely's driver, and never inside somebody else's open transaction.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openDatabase, sql } from '../../src/lib/server/db';
+import { PreparedQueries } from '../../src/lib/server/db/prepared';
+
+const fresh = () => ({
+	kind: 'sqlite' as const,
+	file: join(mkdtempSync(join(tmpdir(), 'till-direct-')), 'till.db')
+});
+
+describe('SQLite direct execution', () => {
+	it('answers as Kysely’s driver does, for reads and writes', async () => {
+		const db = await openDatabase(fresh());
+		try {
+			const q = new PreparedQueries(db.db, db.direct);
+			const insert = (id: string) =>
+				q.run('insert-store', [id, `Store ${id}`, 1], ([i, n, c]) =>
+					db.db
+						.insertInto('stores')
+						.values({ id: i as string, name: n as string, created_at: c as number })
+				);
+			const viaDirect = await insert('a');
+			const viaKysely = await new PreparedQueries(db.db).run(
+				'insert-store',
+				['b', 'Store b', 1],
+				([i, n, c]) =>
+					db.db
+						.insertInto('stores')
+						.values({ id: i as string, name: n as string, created_at: c as number })
+			);
+			expect(viaDirect.numAffectedRows).toBe(1n);
+			expect(Object.keys(viaDirect).sort()).toEqual(Object.keys(viaKysely).sort());
+			const read = await q.run('store-by-id', ['a'], ([i]) =>
+				db.db
+					.selectFrom('stores')
+					.select(['id', 'name'])
+					.where('id', '=', i as string)
+			);
+			expect(read.rows).toEqual([{ id: 'a', name: 'Store a' }]);
+			// A constraint error reaches the caller as a rejection, as through Kysely.
+			await expect(insert('a')).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT_PRIMARYKEY' });
+		} finally {
+			await db.close();
+		}
+	});
+
+	it('waits for an open transaction instead of joining it', async () => {
+		const db = await openDatabase(fresh());
+		try {
+			const q = new PreparedQueries(db.db, db.direct);
+			let release!: () => void;
+			const held = new Promise<void>((r) => (release = r));
+			let started!: () => void;
+			const inside = new Promise<void>((r) => (started = r));
+			const tx = db.db
+				.transaction()
+				.execute(async (trx) => {
+					await trx
+						.insertInto('stores')
+						.values({ id: 'tx', name: 'in tx', created_at: 1 })
+						.execute();
+					started();
+					await held;
+					throw new Error('roll back');
+				})
+				.catch((e: Error) => e.message);
+			await inside;
+			expect(db.direct!.execute('SELECT 1 AS one', [])).toBeNull();
+			// Issued while the transaction is open: must not become part of it.
+			const outside = q.run('insert-store', ['outside', 'outside', 1], ([i, n, c]) =>
+				db.db
+					.insertInto('stores')
+					.values({ id: i as string, name: n as string, created_at: c as number })
+			);
+			release();
+			expect(await tx).toBe('roll back');
+			await outside;
+			const ids = await sql<{ id: string }>`SELECT id FROM stores ORDER BY id`.execute(db.db);
+			expect(ids.rows.map((r) => r.id)).toEqual(['outside']);
+		} finally {
+			await db.close();
+		}
+	});
+});
