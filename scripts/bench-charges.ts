@@ -4,11 +4,13 @@
  * floor measured in the same run: a bare Node http handler that signs and forwards the same
  * request (scripts/bench/floor.ts). Needs `npm run build` first.
  *
- * Two phases, each alternating floor and till rounds in the same process:
+ * BENCH_PROCESSES (3) floor processes and as many till processes (each its own SQLite file),
+ * their samples pooled. Two phases, floor and till rounds taking turns, driven from this process:
  * - latency: one request at a time (BENCH_LATENCY_REQUESTS, default 500 per round), so the
  *   figures are what the server adds, not queueing;
  * - throughput: BENCH_CONCURRENCY (32) at once, BENCH_REQUESTS (3000) per round.
- * BENCH_ROUNDS (3) rounds of each.
+ * BENCH_ROUNDS (3) rounds of each per process. BENCH_PROFILE=1: the first till writes a CPU
+ * profile to /tmp/prof. BENCH_DIR: where the SQLite files go (default the system temp folder).
  * Codes end in 06 (paid at once, no notification) so both sides do the same gateway work.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -23,6 +25,7 @@ const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 3000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const LATENCY_REQUESTS = Number(process.env.BENCH_LATENCY_REQUESTS ?? 500);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const PROCESSES = Number(process.env.BENCH_PROCESSES ?? 3);
 const ID = 'bench-client';
 const SECRET = 'bench-secret';
 
@@ -57,6 +60,13 @@ function startProcess(
 			reject(new Error(`${cmd} ${args.join(' ')} exited ${code}:\n${out}`))
 		);
 	});
+}
+
+interface Server {
+	kind: 'floor' | 'till';
+	url: string;
+	proc: ChildProcess;
+	token: string | null;
 }
 
 const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
@@ -134,61 +144,79 @@ async function main() {
 		TEEGON_CLIENT_SECRET: SECRET,
 		TEEGON_BASE_URL: gateway
 	};
-	const floor = await startProcess(tsx, ['scripts/bench/floor.ts'], teegonEnv, /READY (\S+)/);
-	const dbFile = join(mkdtempSync(join(tmpdir(), 'till-bench-')), 'till.db');
-	const db = await openDatabase({ kind: 'sqlite', file: dbFile });
-	const { token } = await createTill(db.db, { store: 'Bench', name: 'Till' });
-	await db.close();
-	const port = 4000 + Math.floor(Math.random() * 1000);
-	const till = await startProcess(
-		process.execPath,
-		[...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), 'build'],
-		{
-			...teegonEnv,
-			PORT: String(port),
-			HOST: '127.0.0.1',
-			ORIGIN: `http://127.0.0.1:${port}`,
-			PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-			DATABASE_URL: dbFile,
-			AUTH_CODE_REUSE_SECONDS: '300'
-		},
-		/Listening on/
-	);
-	const tillUrl = `http://127.0.0.1:${port}`;
-	const floorUrl = floor.match[1]!;
+	// Several processes of each: one till process can run 10–20 % slower than another for its
+	// whole life (measured here: the same build, same settings), so one of each would make the
+	// ratio a draw. Their samples are pooled; each process's median is printed too.
+	const servers: Server[] = [];
 	try {
-		console.log(`bench:charges — SQLite at ${dbFile}; sandbox answering at once (codes ending 06)`);
-		await round(floorUrl, null, 300); // warm-up
-		await round(tillUrl, token, 300);
+		const dir = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), 'till-bench-'));
+		for (let i = 0; i < PROCESSES; i++) {
+			const floor = await startProcess(tsx, ['scripts/bench/floor.ts'], teegonEnv, /READY (\S+)/);
+			servers.push({ kind: 'floor', url: floor.match[1]!, proc: floor.proc, token: null });
+			const dbFile = join(dir, `till-${i}.db`);
+			const db = await openDatabase({ kind: 'sqlite', file: dbFile });
+			const { token } = await createTill(db.db, { store: 'Bench', name: `Till ${i}` });
+			await db.close();
+			const port = 4000 + Math.floor(Math.random() * 1000) + i;
+			const profile = process.env.BENCH_PROFILE && i === 0;
+			const till = await startProcess(
+				process.execPath,
+				[...(profile ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), 'build'],
+				{
+					...teegonEnv,
+					PORT: String(port),
+					HOST: '127.0.0.1',
+					ORIGIN: `http://127.0.0.1:${port}`,
+					PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+					DATABASE_URL: dbFile,
+					AUTH_CODE_REUSE_SECONDS: '300'
+				},
+				/Listening on/
+			);
+			servers.push({ kind: 'till', url: `http://127.0.0.1:${port}`, proc: till.proc, token });
+		}
+		console.log(
+			`bench:charges — ${PROCESSES} till processes (SQLite files in ${dir}) and ${PROCESSES} floor ` +
+				`processes; sandbox answering at once (codes ending 06)`
+		);
+		for (const sv of servers) await round(sv.url, sv.token, 300); // warm-up
 		const row = (name: string, xs: number[], sec: number) =>
 			`  ${name.padEnd(6)} ${(xs.length / sec).toFixed(0).padStart(6)} charges/s   median ${median(xs).toFixed(2).padStart(7)} ms   p99 ${pct(xs, 99).toFixed(2).padStart(7)} ms`;
 		for (const phase of [
 			{ name: 'latency (1 at a time)', n: LATENCY_REQUESTS, c: 1 },
 			{ name: `throughput (${CONCURRENCY} at once)`, n: REQUESTS, c: CONCURRENCY }
 		]) {
-			const f: number[] = [];
-			const t: number[] = [];
-			let fSec = 0;
-			let tSec = 0;
+			const samples = new Map<Server, number[]>(servers.map((sv) => [sv, []]));
+			const seconds = new Map<Server, number>(servers.map((sv) => [sv, 0]));
 			for (let r = 0; r < ROUNDS; r++) {
-				const a = await round(floorUrl, null, phase.n, phase.c);
-				const b = await round(tillUrl, token, phase.n, phase.c);
-				f.push(...a.latencies);
-				t.push(...b.latencies);
-				fSec += a.seconds;
-				tSec += b.seconds;
+				// Floor and till take turns, in an order that alternates from round to round.
+				for (const sv of r % 2 ? [...servers].reverse() : servers) {
+					const res = await round(sv.url, sv.token, phase.n, phase.c);
+					samples.get(sv)!.push(...res.latencies);
+					seconds.set(sv, seconds.get(sv)! + res.seconds);
+				}
 			}
-			console.log(`${phase.name}, ${ROUNDS} rounds × ${phase.n} charges each`);
-			console.log(row('floor', f, fSec));
-			console.log(row('till', t, tSec));
+			const pooled = (kind: Server['kind']) => {
+				const of = servers.filter((sv) => sv.kind === kind);
+				return {
+					xs: of.flatMap((sv) => samples.get(sv)!),
+					sec: of.reduce((n, sv) => n + seconds.get(sv)!, 0),
+					medians: of.map((sv) => median(samples.get(sv)!).toFixed(2)).join(' ')
+				};
+			};
+			const f = pooled('floor');
+			const t = pooled('till');
+			console.log(`${phase.name}, ${ROUNDS} rounds × ${phase.n} charges per process`);
+			console.log(`${row('floor', f.xs, f.sec)}   per process ${f.medians}`);
+			console.log(`${row('till', t.xs, t.sec)}   per process ${t.medians}`);
 			console.log(
-				`  ratio  till/floor median ${(median(t) / median(f)).toFixed(2)}×, p99 ${(pct(t, 99) / pct(f, 99)).toFixed(2)}×; till throughput ${(t.length / tSec / (f.length / fSec)).toFixed(2)}× the floor's`
+				`  ratio  till/floor median ${(median(t.xs) / median(f.xs)).toFixed(2)}×, p99 ${(pct(t.xs, 99) / pct(f.xs, 99)).toFixed(2)}×; till throughput ${(t.xs.length / t.sec / (f.xs.length / f.sec)).toFixed(2)}× the floor's`
 			);
 		}
 	} finally {
 		agent.destroy();
 		await Promise.all(
-			[till.proc, floor.proc, sandbox.proc].map(
+			[...servers.map((sv) => sv.proc), sandbox.proc].map(
 				(p) =>
 					new Promise<void>((resolve) => {
 						if (p.exitCode !== null) return resolve();

@@ -162,6 +162,16 @@ const migrations: Record<string, Migration> = {
 			])
 				await db.schema.dropTable(t).execute();
 		}
+	},
+	'0002_drop_unused_charge_id_index': {
+		// No query looks a charge up by Teegon's charge_id (notifications carry order_no), and
+		// every charge's two writes paid for the index: one more page in the SQLite log each.
+		async up(db: Kysely<unknown>) {
+			await db.schema.dropIndex('charges_charge_id').ifExists().execute();
+		},
+		async down(db: Kysely<unknown>) {
+			await db.schema.createIndex('charges_charge_id').on('charges').column('charge_id').execute();
+		}
 	}
 };
 
