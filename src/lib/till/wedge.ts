@@ -14,7 +14,9 @@
  *
  * ## Two tiers
  * - fast (`maxGapMs` 40 / `avgGapMs` 30): scanners at 1–20 ms per key. A scan with a suffix, or
- *   without one (`allowSuffixless`) once no key follows for `suffixlessTimeoutMs`.
+ *   without one (`allowSuffixless`) once no key follows for `suffixlessTimeoutMs` — or only
+ *   `completeIdleMs` (25) when the code held is complete (an 18-digit WeChat code, an EAN-13
+ *   that cannot be the start of a payment code): more keys of the same scan would come sooner.
  * - slow (`slowMaxGapMs` 90 / `slowAvgGapMs` 75): scanners at 50–70 ms per key (some Zebra
  *   models, 48–72 ms jittered). Their gaps overlap a fast typist's bigrams (60–90 ms), but not a
  *   whole run of ≥ `minLength` characters: people type at 100 ms and more between keys on
@@ -156,6 +158,12 @@ export interface WedgeOptions<T = unknown> {
 	 * comment), without waiting for silence. Default false: for scanners set to send no suffix.
 	 */
 	endOnCompleteCode?: boolean;
+	/**
+	 * Silence that decides a fast-tier burst without a suffix when its content is a complete
+	 * code (see `isCompleteCode`), ms; at least 1.25× the burst's own largest gap, at most the
+	 * idle timeout. Default 25. The idle timeout's 40 ms is for codes that may go on.
+	 */
+	completeIdleMs?: number;
 	/** Keys that end a scan. Default ['Enter', 'Tab']. */
 	suffixKeys?: readonly string[];
 	/** Characters a scan may contain. Default: printable ASCII without space (U+0021–U+007E). */
@@ -176,6 +184,7 @@ export const WEDGE_DEFAULTS = {
 	slowAvgGapMs: 75,
 	allowSuffixless: true,
 	endOnCompleteCode: false,
+	completeIdleMs: 25,
 	suffixKeys: ['Enter', 'Tab'] as readonly string[]
 } as const;
 
@@ -335,6 +344,7 @@ export class WedgeDetector<T = unknown> {
 	readonly slowAvgGapMs: number;
 	readonly allowSuffixless: boolean;
 	readonly endOnCompleteCode: boolean;
+	readonly completeIdleMs: number;
 	readonly #suffixKeys: ReadonlySet<string>;
 	readonly #isScanChar: (char: string) => boolean;
 	readonly #timer: WedgeTimer;
@@ -356,6 +366,7 @@ export class WedgeDetector<T = unknown> {
 		this.slowAvgGapMs = options.slowAvgGapMs ?? WEDGE_DEFAULTS.slowAvgGapMs;
 		this.allowSuffixless = options.allowSuffixless ?? WEDGE_DEFAULTS.allowSuffixless;
 		this.endOnCompleteCode = options.endOnCompleteCode ?? WEDGE_DEFAULTS.endOnCompleteCode;
+		this.completeIdleMs = options.completeIdleMs ?? WEDGE_DEFAULTS.completeIdleMs;
 		this.#suffixKeys = new Set(options.suffixKeys ?? WEDGE_DEFAULTS.suffixKeys);
 		this.#isScanChar = options.isScanChar ?? defaultScanChar;
 		this.#timer = options.timer ?? defaultTimer;
@@ -561,9 +572,23 @@ export class WedgeDetector<T = unknown> {
 		if (keys.length > 0) this.#onRelease(keys);
 	}
 
+	/**
+	 * The silence to wait for now: shorter when the fast-tier run held is already a complete
+	 * code. A scanner's next key (a longer code, or its Enter) comes within its own rhythm, so
+	 * 1.25× the run's largest gap still sees it; the suffix, if it comes later, is swallowed.
+	 */
+	#idleNow(): number {
+		const idle = this.idleTimeoutMs;
+		if (!this.allowSuffixless || this.completeIdleMs >= idle) return idle;
+		const run = this.#fastRun();
+		if (run === null || !isCompleteCode(this.#code(run))) return idle;
+		const { max } = this.#gaps(this.#held.slice(run));
+		return Math.min(idle, Math.max(this.completeIdleMs, Math.ceil(max * 1.25)));
+	}
+
 	#arm(): void {
 		this.#disarm();
-		const idle = this.idleTimeoutMs;
+		const idle = this.#idleNow();
 		this.#timerHandle = this.#timer.set(() => {
 			this.#timerHandle = null;
 			this.#fastIdle();
