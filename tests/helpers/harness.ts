@@ -31,6 +31,8 @@ export interface HarnessOptions {
 	sandbox?: Sandbox;
 	/** The notify route answers 503 to everything (notifications lost). */
 	refuseNotifications?: boolean;
+	/** Default 300 000 (five minutes), as the server's default. */
+	authCodeReuseWindowMs?: number;
 }
 
 export interface Harness {
@@ -107,7 +109,7 @@ export async function startHarness(engine: Engine, o: HarnessOptions = {}): Prom
 		deadlineMs: o.deadlineMs ?? 4000,
 		pollIntervalMs: o.pollIntervalMs ?? 100,
 		maxAmount: 5_000_000,
-		authCodeReuseWindowMs: 300_000,
+		authCodeReuseWindowMs: o.authCodeReuseWindowMs ?? 300_000,
 		teegonTimeoutMs: o.teegonTimeoutMs ?? 600,
 		lateWatchMs: o.lateWatchMs ?? 10_000,
 		log: () => undefined

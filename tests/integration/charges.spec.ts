@@ -189,6 +189,17 @@ describe.each(engines)('charges on $name', (engine) => {
 			expect(h.sandbox.chargeCallCount).toBe(before);
 		});
 
+		test('one payment code, ten orders at the same moment → one charge, nine 409s', async () => {
+			const code = wechatCode('00');
+			const before = h.sandbox.chargeCallCount;
+			const replies = await Promise.all(
+				Array.from({ length: 10 }, () => h.service.create(h.till, body(code)))
+			);
+			expect(replies.map((r) => r.status).sort()).toEqual([200, ...Array(9).fill(409)]);
+			expect(h.sandbox.chargeCallCount).toBe(before + 1);
+			expect(h.sandbox.charges().filter((c) => c.auth_code === code)).toHaveLength(1);
+		});
+
 		test('another store cannot see or reuse a charge', async () => {
 			const b = body(wechatCode('00'));
 			await created(h, b);
@@ -404,6 +415,48 @@ describe.each(engines)('charges on $name', (engine) => {
 		} finally {
 			await b.close();
 			await a.close();
+		}
+	});
+
+	test('a payment code may be used again once the reuse window has passed', async () => {
+		const h = await startHarness(engine, { authCodeReuseWindowMs: 300 });
+		try {
+			const code = wechatCode('00');
+			await created(h, body(code));
+			expect((await h.service.create(h.till, body(code))).status).toBe(409);
+			await new Promise((r) => setTimeout(r, 350));
+			await created(h, body(code));
+			// The same order again is never a reuse: it is the stored charge.
+			const b = body(code);
+			await new Promise((r) => setTimeout(r, 350));
+			await created(h, b);
+			expect((await created(h, b)).order_no).toBe(b.order_no);
+		} finally {
+			await h.close();
+		}
+	});
+
+	test('claims older than the reuse window are pruned; newer ones stay', async () => {
+		const h = await startHarness(engine, { authCodeReuseWindowMs: 60_000 });
+		try {
+			const old = wechatCode('00');
+			const fresh = wechatCode('00');
+			const first = body(old);
+			await created(h, first);
+			await created(h, body(fresh));
+			await h.db.db
+				.updateTable('auth_code_claims')
+				.set({ claimed_at: Date.now() - 61_000 })
+				.where('order_no', '=', first.order_no)
+				.execute();
+			expect(await h.service.pruneClaims()).toBe(1);
+			const left = await h.db.db.selectFrom('auth_code_claims').select('order_no').execute();
+			expect(left).toHaveLength(1);
+			// The pruned code is free again; the other is still refused for another order.
+			await created(h, body(old));
+			expect((await h.service.create(h.till, body(fresh))).status).toBe(409);
+		} finally {
+			await h.close();
 		}
 	});
 

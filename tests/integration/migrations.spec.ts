@@ -1,7 +1,7 @@
 /** The versioned migrations on both engines: in order, once, and to the same schema. */
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase, sql } from '../../src/lib/server/db';
-import { migrate, migrationNames } from '../../src/lib/server/db/migrations';
+import { migrate, migrateTo, migrationNames } from '../../src/lib/server/db/migrations';
 import { dropTestSchemas, engines } from '../helpers/engines';
 
 afterAll(dropTestSchemas);
@@ -22,7 +22,7 @@ describe.each(engines)('migrations on $name', (engine) => {
 		}
 	});
 
-	it('0002 leaves charges without the unused charge_id index', async () => {
+	it('charges keep the indexes their queries use, and no other', async () => {
 		const db = await openDatabase(engine.fresh());
 		try {
 			const found =
@@ -39,9 +39,77 @@ describe.each(engines)('migrations on $name', (engine) => {
 						);
 			const names = found.rows.map((r) => r.name);
 			expect(names).toEqual(
-				expect.arrayContaining(['charges_auth_code', 'charges_next_check', 'charges_store_created'])
+				expect.arrayContaining(['charges_next_check', 'charges_store_created'])
 			);
+			// 0002: no query looks charges up by charge_id; 0003: the single-use check moved to
+			// auth_code_claims.
 			expect(names).not.toContain('charges_charge_id');
+			expect(names).not.toContain('charges_auth_code');
+		} finally {
+			await db.close();
+		}
+	});
+
+	it('0003 carries the last day’s payment codes over as claims, the newest order per code', async () => {
+		const target = engine.fresh();
+		const db = await openDatabase(target, { migrate: false });
+		const schema = target.kind === 'postgres' ? target.schema : undefined;
+		try {
+			await migrateTo(db.db as never, '0002_drop_unused_charge_id_index', schema);
+			const now = Date.now();
+			await db.db.insertInto('stores').values({ id: 's', name: 'S', created_at: now }).execute();
+			await db.db
+				.insertInto('tills')
+				.values({ id: 't', store_id: 's', name: 'T', token_hash: 'h', created_at: now })
+				.execute();
+			const charge = (order: string, hash: string, at: number) => ({
+				id: order,
+				store_id: 's',
+				till_id: 't',
+				order_no: order,
+				amount: 100,
+				subject: 'x',
+				auth_code_hash: hash,
+				auth_code_last4: '0000',
+				wallet: 'wechat',
+				metadata: null,
+				request_hash: order,
+				state: 'paid' as const,
+				charge_id: null,
+				channel: null,
+				transaction_no: null,
+				paid_at: null,
+				failure: null,
+				late: 0,
+				flags: null,
+				last_status: null,
+				created_at: at,
+				updated_at: at,
+				deadline_at: at + 60_000,
+				sent_at: at,
+				next_check_at: null,
+				lease_owner: null,
+				lease_until: null
+			});
+			await db.db
+				.insertInto('charges')
+				.values([
+					charge('A1', 'code-a', now - 120_000),
+					charge('A2', 'code-a', now - 60_000),
+					charge('B1', 'code-b', now - 30_000),
+					charge('OLD', 'code-c', now - 3 * 24 * 3600_000)
+				])
+				.execute();
+			expect(await migrate(db.db as never, schema)).toEqual(['0003_auth_code_claims']);
+			const claims = await db.db
+				.selectFrom('auth_code_claims')
+				.select(['auth_code_hash', 'order_no'])
+				.orderBy('auth_code_hash')
+				.execute();
+			expect(claims).toEqual([
+				{ auth_code_hash: 'code-a', order_no: 'A2' },
+				{ auth_code_hash: 'code-b', order_no: 'B1' }
+			]);
 		} finally {
 			await db.close();
 		}

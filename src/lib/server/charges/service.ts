@@ -139,6 +139,7 @@ export class ChargeService {
 	readonly #q: PreparedQueries<Database>;
 	#timer: NodeJS.Timeout | null = null;
 	#ticking = false;
+	#prunedAt = 0;
 	#inFlight = new Set<Promise<unknown>>();
 	#stopped = false;
 
@@ -177,21 +178,36 @@ export class ChargeService {
 			}
 
 			const now = this.#o.now();
-			const reused = (
-				await this.#q.run(
-					'auth-code-reuse',
-					[authHash, now - this.#o.authCodeReuseWindowMs, input.orderNo],
-					([hash, since, order]) =>
-						this.#o.db
-							.selectFrom('charges')
-							.select('order_no')
-							.where('auth_code_hash', '=', hash as string)
-							.where('created_at', '>', since as number)
-							.where('order_no', '!=', order as string)
-							.limit(1)
-				)
-			).rows[0];
-			if (reused)
+			// Claim the payment code for this order, atomically: a new code, one last used by
+			// this same order, or one whose last use is older than the window. Anything else
+			// (another order used it within the window, even at this very moment) is refused.
+			const claim = await this.#q.run(
+				'auth-code-claim',
+				[authHash, input.orderNo, now, now - this.#o.authCodeReuseWindowMs],
+				([hash, order, at, since]) =>
+					this.#o.db
+						.insertInto('auth_code_claims')
+						.values({
+							auth_code_hash: hash as string,
+							order_no: order as string,
+							claimed_at: at as number
+						})
+						.onConflict((oc) =>
+							oc
+								.column('auth_code_hash')
+								.doUpdateSet((eb) => ({
+									order_no: eb.ref('excluded.order_no'),
+									claimed_at: eb.ref('excluded.claimed_at')
+								}))
+								.where((eb) =>
+									eb.or([
+										eb('auth_code_claims.claimed_at', '<=', since as number),
+										eb('auth_code_claims.order_no', '=', eb.ref('excluded.order_no'))
+									])
+								)
+						)
+			);
+			if (Number(claim.numAffectedRows ?? 0) === 0)
 				return err(
 					409,
 					'auth_code_used',
@@ -482,12 +498,29 @@ export class ChargeService {
 		await Promise.allSettled([...this.#inFlight]);
 	}
 
+	/**
+	 * Forgets payment-code claims older than the reuse window (they block nothing any more).
+	 * Run by the worker every ten minutes; returns how many went.
+	 */
+	async pruneClaims(now = this.#o.now()): Promise<number> {
+		this.#prunedAt = now;
+		const r = await this.#o.db
+			.deleteFrom('auth_code_claims')
+			.where('claimed_at', '<', now - this.#o.authCodeReuseWindowMs)
+			.executeTakeFirst();
+		return Number(r.numDeletedRows);
+	}
+
 	/** One pass over the charges that are due a check. Exposed for tests. */
 	async tick(): Promise<number> {
 		if (this.#ticking) return 0;
 		this.#ticking = true;
 		try {
 			const now = this.#o.now();
+			if (now - this.#prunedAt >= 10 * 60_000)
+				await this.pruneClaims(now).catch((e: Error) =>
+					this.#o.log(`[worker] pruning payment-code claims failed: ${e.message}`)
+				);
 			const due = await this.#o.db
 				.selectFrom('charges')
 				.select(['id'])

@@ -172,6 +172,42 @@ const migrations: Record<string, Migration> = {
 		async down(db: Kysely<unknown>) {
 			await db.schema.createIndex('charges_charge_id').on('charges').column('charge_id').execute();
 		}
+	},
+	'0003_auth_code_claims': {
+		// The single-use check was a SELECT on charges then the INSERT: two orders with one
+		// payment code at the same moment could both pass it. A claim per code, taken by one
+		// upsert, cannot. The charges index that served the SELECT has no reader left.
+		async up(db: Kysely<unknown>) {
+			await db.schema
+				.createTable('auth_code_claims')
+				.addColumn('auth_code_hash', 'text', (c) => c.primaryKey())
+				.addColumn('order_no', 'text', (c) => c.notNull())
+				.addColumn('claimed_at', 'bigint', (c) => c.notNull())
+				.execute();
+			await db.schema
+				.createIndex('auth_code_claims_claimed_at')
+				.on('auth_code_claims')
+				.column('claimed_at')
+				.execute();
+			// Codes used in the last day keep their claim across the upgrade (newest order wins).
+			const recent = await sql<{ auth_code_hash: string; order_no: string; created_at: number }>`
+				SELECT auth_code_hash, order_no, created_at FROM charges
+				WHERE created_at > ${Date.now() - 24 * 3600_000} ORDER BY created_at`.execute(db);
+			const latest = new Map(recent.rows.map((r) => [r.auth_code_hash, r]));
+			for (const r of latest.values()) {
+				await sql`INSERT INTO auth_code_claims (auth_code_hash, order_no, claimed_at)
+					VALUES (${r.auth_code_hash}, ${r.order_no}, ${Number(r.created_at)})`.execute(db);
+			}
+			await db.schema.dropIndex('charges_auth_code').ifExists().execute();
+		},
+		async down(db: Kysely<unknown>) {
+			await db.schema
+				.createIndex('charges_auth_code')
+				.on('charges')
+				.columns(['auth_code_hash', 'created_at'])
+				.execute();
+			await db.schema.dropTable('auth_code_claims').execute();
+		}
 	}
 };
 
@@ -181,6 +217,15 @@ const provider: MigrationProvider = {
 
 /** Runs every pending migration; throws with the failing migration's name. */
 export async function migrate(db: Kysely<unknown>, schema?: string): Promise<string[]> {
+	return migrateTo(db, null, schema);
+}
+
+/** Runs the migrations up to `target` (null: all). Upgrade tests start from an older schema. */
+export async function migrateTo(
+	db: Kysely<unknown>,
+	target: string | null,
+	schema?: string
+): Promise<string[]> {
 	// With a schema of its own (PostgreSQL tests), name it: Kysely otherwise finds another
 	// schema's migration tables and skips creating its own.
 	const migrator = new Migrator({
@@ -188,7 +233,9 @@ export async function migrate(db: Kysely<unknown>, schema?: string): Promise<str
 		provider,
 		...(schema ? { migrationTableSchema: schema } : {})
 	});
-	const { error, results } = await migrator.migrateToLatest();
+	const { error, results } = await (target === null
+		? migrator.migrateToLatest()
+		: migrator.migrateTo(target));
 	const failed = results?.find((r) => r.status === 'Error');
 	if (error) {
 		const cause = error instanceof Error ? error.message : String(error);

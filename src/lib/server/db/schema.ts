@@ -129,8 +129,19 @@ export interface ProductsTable {
 	deleted: number;
 }
 
+/**
+ * Which order last used a payment code (by hash), and when: the single-use check as one
+ * atomic upsert, so two orders racing with one code cannot both pass (charges/service.ts).
+ */
+export interface AuthCodeClaimsTable {
+	auth_code_hash: string;
+	order_no: string;
+	claimed_at: number;
+}
+
 export interface Database {
 	stores: StoresTable;
+	auth_code_claims: AuthCodeClaimsTable;
 	tills: TillsTable;
 	charges: ChargesTable;
 	notifications: NotificationsTable;
