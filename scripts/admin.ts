@@ -18,7 +18,7 @@ import { CsvError, parseProductsCsv, upsertProducts } from '../src/lib/server/ca
 const USAGE = `usage: npm run admin -- <command> [options]
   create-till --store NAME --name NAME   create a store (if new) and a till; prints its token as JSON
   migrate                                run pending database migrations
-  attention [--json]                     list charges that need the owner (late, unknown, mismatched, orphan)
+  attention [--json]                     list charges that need the owner (late, unknown, mismatched, orphan, paid without a sale)
   import-products FILE [--store NAME]    import or update products from a CSV file (default store: the demo store)`;
 
 class UsageError extends Error {}

@@ -6,7 +6,12 @@
  */
 import { afterAll, describe, expect, test } from 'vitest';
 import { makeNotification } from '../../src/lib/server/sandbox/notification';
-import { chargesNeedingOwner, type ChargeView } from '../../src/lib/server/charges/service';
+import {
+	chargesNeedingOwner,
+	UNSOLD_GRACE_MS,
+	type ChargeView
+} from '../../src/lib/server/charges/service';
+import { recordSales } from '../../src/lib/server/sales';
 import type { StatusOutcome, TeegonApi } from '../../src/lib/server/teegon/types';
 import { dropTestSchemas, engines } from '../helpers/engines';
 import {
@@ -455,6 +460,58 @@ describe.each(engines)('charges on $name', (engine) => {
 			// The pruned code is free again; the other is still refused for another order.
 			await created(h, body(old));
 			expect((await h.service.create(h.till, body(fresh))).status).toBe(409);
+		} finally {
+			await h.close();
+		}
+	});
+
+	test('money taken with no sale naming it is listed for the owner after an hour; the sale clears it', async () => {
+		const h = await startHarness(engine);
+		try {
+			const b = body(wechatCode('00'));
+			const paid = await created(h, b);
+			expect(paid.state).toBe('paid');
+			const unsold = async (at: number) =>
+				(await chargesNeedingOwner(h.db.db, at))
+					.filter((i) => i.kind === 'unsold')
+					.map((i) => i.order_no);
+			expect(await unsold(Date.now())).toEqual([]); // the till's sale may still be on its way
+			const later = Date.now() + UNSOLD_GRACE_MS + 1000;
+			expect(await unsold(later)).toEqual([b.order_no]);
+			const [result] = await recordSales(h.db.db, h.till, [
+				{
+					id: crypto.randomUUID(),
+					number: 'T1-20261126-0001',
+					cashier: '王芳',
+					createdAt: new Date().toISOString(),
+					lines: [
+						{
+							lineId: 'l1',
+							productId: null,
+							name: '测试商品',
+							barcode: null,
+							unitPrice: 2345,
+							quantity: 1,
+							discount: 0,
+							total: 2345
+						}
+					],
+					subtotal: 2345,
+					discount: 0,
+					total: 2345,
+					tenders: [
+						{
+							kind: 'payment_code',
+							amount: 2345,
+							orderNo: b.order_no,
+							chargeId: paid.charge_id,
+							wallet: 'wechat'
+						}
+					]
+				}
+			]);
+			expect(result?.status).toBe('applied');
+			expect(await unsold(later)).toEqual([]);
 		} finally {
 			await h.close();
 		}

@@ -744,7 +744,7 @@ export class ChargeService {
 }
 
 export interface AttentionItem {
-	kind: 'late' | 'unknown' | 'mismatch' | 'orphan' | 'flagged';
+	kind: 'late' | 'unknown' | 'mismatch' | 'orphan' | 'flagged' | 'unsold';
 	order_no: string | null;
 	store_id: string | null;
 	amount: string | null;
@@ -754,7 +754,18 @@ export interface AttentionItem {
 	at: string;
 }
 
-/** Everything the owner must look at: late payments to refund, unknown outcomes, mismatches, orphans. */
+/**
+ * How long a paid charge may go without a sale that names it before the owner is told. A till
+ * records the sale the moment the charge is paid and syncs it within seconds when online; an
+ * hour leaves room for a till that went offline right after.
+ */
+export const UNSOLD_GRACE_MS = 3600_000;
+
+/**
+ * Everything the owner must look at: late payments to refund, unknown outcomes, mismatches,
+ * orphans, and money taken with no sale recorded for it (`unsold`: the cashier abandoned the
+ * wait and the customer paid anyway before the deadline, or a till lost the sale).
+ */
 export async function chargesNeedingOwner(
 	db: Kysely<Database>,
 	now = Date.now()
@@ -799,6 +810,37 @@ export async function chargesNeedingOwner(
 			at: new Date(c.created_at).toISOString()
 		};
 	});
+	const unsold = await db
+		.selectFrom('charges')
+		.selectAll()
+		.where('state', '=', 'paid')
+		.where('late', '=', 0)
+		.where('flags', 'is', null)
+		.where('created_at', '<', now - UNSOLD_GRACE_MS)
+		.where(({ not, exists, selectFrom }) =>
+			not(
+				exists(
+					selectFrom('sale_tenders')
+						.select('sale_tenders.order_no')
+						.whereRef('sale_tenders.order_no', '=', 'charges.order_no')
+				)
+			)
+		)
+		.orderBy('created_at')
+		.execute();
+	for (const c of unsold) {
+		items.push({
+			kind: 'unsold',
+			order_no: c.order_no,
+			store_id: c.store_id,
+			amount: formatYuan(c.amount),
+			charge_id: c.charge_id,
+			state: c.state,
+			detail:
+				'paid, but no sale names this charge: find the sale or refund it in the Teegon account',
+			at: new Date(c.created_at).toISOString()
+		});
+	}
 	const orphans = await db
 		.selectFrom('notifications')
 		.selectAll()

@@ -208,6 +208,19 @@ const migrations: Record<string, Migration> = {
 				.execute();
 			await db.schema.dropTable('auth_code_claims').execute();
 		}
+	},
+	'0004_sale_tenders_order_no': {
+		// The owner's list of paid charges that no sale names looks tenders up by order_no.
+		async up(db: Kysely<unknown>) {
+			await db.schema
+				.createIndex('sale_tenders_order_no')
+				.on('sale_tenders')
+				.column('order_no')
+				.execute();
+		},
+		async down(db: Kysely<unknown>) {
+			await db.schema.dropIndex('sale_tenders_order_no').execute();
+		}
 	}
 };
 
