@@ -14,9 +14,7 @@
  *
  * ## Two tiers
  * - fast (`maxGapMs` 40 / `avgGapMs` 30): scanners at 1–20 ms per key. A scan with a suffix, or
- *   without one (`allowSuffixless`) once no key follows for `suffixlessTimeoutMs` — or only
- *   `completeIdleMs` (25) when the code held is complete (an 18-digit WeChat code, an EAN-13
- *   that cannot be the start of a payment code): more keys of the same scan would come sooner.
+ *   without one (`allowSuffixless`) once no key follows for `suffixlessTimeoutMs`.
  * - slow (`slowMaxGapMs` 90 / `slowAvgGapMs` 75): scanners at 50–70 ms per key (some Zebra
  *   models, 48–72 ms jittered). Their gaps overlap a fast typist's bigrams (60–90 ms), but not a
  *   whole run of ≥ `minLength` characters: people type at 100 ms and more between keys on
@@ -32,9 +30,11 @@
  * 18-digit WeChat payment code, a 24-digit Alipay one, or an EAN-13 with a valid check digit that
  * is not the start of a payment code (prefix not 10–15 or 25–30) — is a scan on the key that
  * completes it, with no silence to wait for, at either tier's rhythm. Off by default because a
- * longer numeric code whose first 13 digits happen to pass the check (an ITF-14 carton code,
- * 1 in 10 of them) would be cut in two, and because a scanner that does send Enter would then
- * be read on its last digit instead of on the Enter.
+ * longer numeric code that starts like one would be cut in two — an ITF-14 carton code whose
+ * first 13 digits pass the check (1 in 10), a GS1-128 label whose date fields start 11/13/15
+ * and run past 18 digits — and because a scanner that does send Enter would then be read on
+ * its last digit instead of on the Enter. Where such codes are scanned, give the scanner a
+ * suffix instead.
  *
  * A suffix that arrives within `holdTimeoutMs` after a scan that was decided without one (the
  * silence or the content ended it, then a late Enter came) is swallowed with that scan: it
@@ -158,12 +158,6 @@ export interface WedgeOptions<T = unknown> {
 	 * comment), without waiting for silence. Default false: for scanners set to send no suffix.
 	 */
 	endOnCompleteCode?: boolean;
-	/**
-	 * Silence that decides a fast-tier burst without a suffix when its content is a complete
-	 * code (see `isCompleteCode`), ms; at least 1.25× the burst's own largest gap, at most the
-	 * idle timeout. Default 25. The idle timeout's 40 ms is for codes that may go on.
-	 */
-	completeIdleMs?: number;
 	/** Keys that end a scan. Default ['Enter', 'Tab']. */
 	suffixKeys?: readonly string[];
 	/** Characters a scan may contain. Default: printable ASCII without space (U+0021–U+007E). */
@@ -184,7 +178,6 @@ export const WEDGE_DEFAULTS = {
 	slowAvgGapMs: 75,
 	allowSuffixless: true,
 	endOnCompleteCode: false,
-	completeIdleMs: 25,
 	suffixKeys: ['Enter', 'Tab'] as readonly string[]
 } as const;
 
@@ -344,7 +337,6 @@ export class WedgeDetector<T = unknown> {
 	readonly slowAvgGapMs: number;
 	readonly allowSuffixless: boolean;
 	readonly endOnCompleteCode: boolean;
-	readonly completeIdleMs: number;
 	readonly #suffixKeys: ReadonlySet<string>;
 	readonly #isScanChar: (char: string) => boolean;
 	readonly #timer: WedgeTimer;
@@ -366,7 +358,6 @@ export class WedgeDetector<T = unknown> {
 		this.slowAvgGapMs = options.slowAvgGapMs ?? WEDGE_DEFAULTS.slowAvgGapMs;
 		this.allowSuffixless = options.allowSuffixless ?? WEDGE_DEFAULTS.allowSuffixless;
 		this.endOnCompleteCode = options.endOnCompleteCode ?? WEDGE_DEFAULTS.endOnCompleteCode;
-		this.completeIdleMs = options.completeIdleMs ?? WEDGE_DEFAULTS.completeIdleMs;
 		this.#suffixKeys = new Set(options.suffixKeys ?? WEDGE_DEFAULTS.suffixKeys);
 		this.#isScanChar = options.isScanChar ?? defaultScanChar;
 		this.#timer = options.timer ?? defaultTimer;
@@ -572,23 +563,9 @@ export class WedgeDetector<T = unknown> {
 		if (keys.length > 0) this.#onRelease(keys);
 	}
 
-	/**
-	 * The silence to wait for now: shorter when the fast-tier run held is already a complete
-	 * code. A scanner's next key (a longer code, or its Enter) comes within its own rhythm, so
-	 * 1.25× the run's largest gap still sees it; the suffix, if it comes later, is swallowed.
-	 */
-	#idleNow(): number {
-		const idle = this.idleTimeoutMs;
-		if (!this.allowSuffixless || this.completeIdleMs >= idle) return idle;
-		const run = this.#fastRun();
-		if (run === null || !isCompleteCode(this.#code(run))) return idle;
-		const { max } = this.#gaps(this.#held.slice(run));
-		return Math.min(idle, Math.max(this.completeIdleMs, Math.ceil(max * 1.25)));
-	}
-
 	#arm(): void {
 		this.#disarm();
-		const idle = this.#idleNow();
+		const idle = this.idleTimeoutMs;
 		this.#timerHandle = this.#timer.set(() => {
 			this.#timerHandle = null;
 			this.#fastIdle();
