@@ -9,6 +9,7 @@ import { makeNotification } from '../../src/lib/server/sandbox/notification';
 import {
 	chargesNeedingOwner,
 	UNSOLD_GRACE_MS,
+	UNSOLD_LOOKBACK_MS,
 	type ChargeView
 } from '../../src/lib/server/charges/service';
 import { recordSales } from '../../src/lib/server/sales';
@@ -203,6 +204,20 @@ describe.each(engines)('charges on $name', (engine) => {
 			expect(replies.map((r) => r.status).sort()).toEqual([200, ...Array(9).fill(409)]);
 			expect(h.sandbox.chargeCallCount).toBe(before + 1);
 			expect(h.sandbox.charges().filter((c) => c.auth_code === code)).toHaveLength(1);
+		});
+
+		test('a request refused for its order number does not use up its payment code', async () => {
+			const taken = body(wechatCode('00'));
+			await created(h, taken);
+			const code = wechatCode('00');
+			// Another store, the same order number: refused, and the code was never charged.
+			const r = await h.service.create(h.otherTill, { ...taken, auth_code: code });
+			expect(r.body).toMatchObject({ error: { code: 'order_no_taken' } });
+			// Nor for this store with another body.
+			const c = await h.service.create(h.till, { ...taken, auth_code: code });
+			expect(c.body).toMatchObject({ error: { code: 'order_no_conflict' } });
+			// So the customer's code still pays a new order.
+			expect((await created(h, body(code))).state).toBe('paid');
 		});
 
 		test('another store cannot see or reuse a charge', async () => {
@@ -431,11 +446,17 @@ describe.each(engines)('charges on $name', (engine) => {
 			expect((await h.service.create(h.till, body(code))).status).toBe(409);
 			await new Promise((r) => setTimeout(r, 350));
 			await created(h, body(code));
-			// The same order again is never a reuse: it is the stored charge.
+			// The same order again is never a reuse: it is the stored charge…
 			const b = body(code);
 			await new Promise((r) => setTimeout(r, 350));
-			await created(h, b);
-			expect((await created(h, b)).order_no).toBe(b.order_no);
+			const first = await created(h, b);
+			expect((await created(h, b)).charge_id).toBe(first.charge_id);
+			// …even after another order has since taken the code over.
+			await new Promise((r) => setTimeout(r, 350));
+			await created(h, body(code));
+			const again = await h.service.create(h.till, b);
+			expect(again.status).toBe(200);
+			expect((again.body as ChargeView).charge_id).toBe(first.charge_id);
 		} finally {
 			await h.close();
 		}
@@ -478,6 +499,7 @@ describe.each(engines)('charges on $name', (engine) => {
 			expect(await unsold(Date.now())).toEqual([]); // the till's sale may still be on its way
 			const later = Date.now() + UNSOLD_GRACE_MS + 1000;
 			expect(await unsold(later)).toEqual([b.order_no]);
+			expect(await unsold(Date.now() + UNSOLD_LOOKBACK_MS + 1000)).toEqual([]); // a month on
 			const [result] = await recordSales(h.db.db, h.till, [
 				{
 					id: crypto.randomUUID(),

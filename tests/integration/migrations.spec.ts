@@ -114,4 +114,24 @@ describe.each(engines)('migrations on $name', (engine) => {
 			await db.close();
 		}
 	});
+
+	it('0003 and 0004 finish when a crash left them half done (no transaction on SQLite)', async () => {
+		const target = engine.fresh();
+		const db = await openDatabase(target, { migrate: false });
+		const schema = target.kind === 'postgres' ? target.schema : undefined;
+		try {
+			await migrateTo(db.db as never, '0002_drop_unused_charge_id_index', schema);
+			// What a crash during 0003's backfill and during 0004 leaves behind.
+			await sql`CREATE TABLE auth_code_claims (auth_code_hash text PRIMARY KEY, order_no text NOT NULL, claimed_at bigint NOT NULL)`.execute(
+				db.db
+			);
+			await sql`CREATE INDEX auth_code_claims_claimed_at ON auth_code_claims (claimed_at)`.execute(
+				db.db
+			);
+			await sql`CREATE INDEX sale_tenders_order_no ON sale_tenders (order_no)`.execute(db.db);
+			expect(await migrate(db.db as never, schema)).toEqual(migrationNames.slice(2));
+		} finally {
+			await db.close();
+		}
+	});
 });

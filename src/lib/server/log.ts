@@ -18,16 +18,16 @@ function flush(): void {
 	if (queue.length === 0) return;
 	const text = queue.join('\n') + '\n';
 	queue.length = 0;
-	// As console.log does: a closed stdout (EPIPE) must never take the server down.
-	const ignore = () => {};
-	process.stdout.once('error', ignore);
 	try {
-		process.stdout.write(text, () => process.stdout.removeListener('error', ignore));
+		process.stdout.write(text);
 	} catch {
-		process.stdout.removeListener('error', ignore);
+		// written synchronously to a file or pipe that is gone: the line is lost, the server is not
 	}
 }
 
+// A closed stdout (the reader of the pipe went away: EPIPE) arrives as an 'error' event, which
+// would end the process: logging must never take a till server down with it.
+process.stdout.on('error', () => {});
 process.once('exit', flush);
 
 /** Queues one line for stdout. */

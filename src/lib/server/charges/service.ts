@@ -174,7 +174,11 @@ export class ChargeService {
 		for (let attempt = 0; attempt < 3; attempt++) {
 			if (attempt > 0) {
 				const existing = await this.#byOrderNo(input.orderNo);
-				if (existing) return this.#repeat(till, existing, requestHash);
+				if (existing) {
+					// This request claimed a code for an order that is another charge's: give it back.
+					if (existing.auth_code_hash !== authHash) await this.#unclaim(authHash, input.orderNo);
+					return this.#repeat(till, existing, requestHash);
+				}
 			}
 
 			const now = this.#o.now();
@@ -207,13 +211,17 @@ export class ChargeService {
 								)
 						)
 			);
-			if (Number(claim.numAffectedRows ?? 0) === 0)
+			if (Number(claim.numAffectedRows ?? 0) === 0) {
+				// A repeat of an order that exists is answered as a repeat, whatever its code.
+				const existing = await this.#byOrderNo(input.orderNo);
+				if (existing) return this.#repeat(till, existing, requestHash);
 				return err(
 					409,
 					'auth_code_used',
 					'auth_code: this payment code was already used for another order; ask the customer to refresh it',
 					'auth_code'
 				);
+			}
 
 			const leaseMs = this.#o.teegonTimeoutMs + 5000;
 			const row = {
@@ -264,6 +272,16 @@ export class ChargeService {
 			return { status: 200, body: chargeView(charge) };
 		}
 		return err(409, 'conflict', 'order_no: could not be stored, try again', 'order_no');
+	}
+
+	/** Drops this order's claim on a payment code (the request will not charge it). */
+	async #unclaim(authHash: string, orderNo: string): Promise<void> {
+		await this.#q.run('auth-code-unclaim', [authHash, orderNo], ([hash, order]) =>
+			this.#o.db
+				.deleteFrom('auth_code_claims')
+				.where('auth_code_hash', '=', hash as string)
+				.where('order_no', '=', order as string)
+		);
 	}
 
 	async #repeat(
@@ -760,6 +778,11 @@ export interface AttentionItem {
  * hour leaves room for a till that went offline right after.
  */
 export const UNSOLD_GRACE_MS = 3600_000;
+/**
+ * How far back the unsold list looks. There is no way yet to mark one as dealt with (refunded
+ * in the Teegon account, say), so an older one would be listed for ever.
+ */
+export const UNSOLD_LOOKBACK_MS = 30 * 24 * 3600_000;
 
 /**
  * Everything the owner must look at: late payments to refund, unknown outcomes, mismatches,
@@ -817,6 +840,7 @@ export async function chargesNeedingOwner(
 		.where('late', '=', 0)
 		.where('flags', 'is', null)
 		.where('created_at', '<', now - UNSOLD_GRACE_MS)
+		.where('created_at', '>=', now - UNSOLD_LOOKBACK_MS)
 		.where(({ not, exists, selectFrom }) =>
 			not(
 				exists(

@@ -135,8 +135,9 @@ export function startCheckpointer(
 		if (m.ok) {
 			runs++;
 			failures = 0;
-		} else if (++failures >= FAILURES_BEFORE_FALLBACK) {
+		} else if (++failures >= FAILURES_BEFORE_FALLBACK && active) {
 			fallback(`failed ${failures} times (${m.error})`);
+			void worker.terminate(); // given up on: it must not keep running, nor delay stop()
 		}
 		if (m.id === null) return;
 		const w = waiting.get(m.id);
@@ -146,8 +147,10 @@ export function startCheckpointer(
 		else w.reject(new Error(m.error));
 	});
 	worker.on('error', (e) => fallback(`failed (${e.message})`));
+	let hasExited = false;
 	const exited = new Promise<void>((resolve) =>
 		worker.once('exit', (code) => {
+			hasExited = true;
 			fallback(`exited (code ${code})`);
 			resolve();
 		})
@@ -171,7 +174,7 @@ export function startCheckpointer(
 		async stop() {
 			if (stopping) return exited;
 			stopping = true;
-			if (active) worker.postMessage({ type: 'stop' });
+			if (!hasExited) worker.postMessage({ type: 'stop' });
 			const timeout = setTimeout(() => void worker.terminate(), 5000);
 			await exited;
 			clearTimeout(timeout);

@@ -177,15 +177,19 @@ const migrations: Record<string, Migration> = {
 		// The single-use check was a SELECT on charges then the INSERT: two orders with one
 		// payment code at the same moment could both pass it. A claim per code, taken by one
 		// upsert, cannot. The charges index that served the SELECT has no reader left.
+		// Kysely runs SQLite migrations outside a transaction: every step may be run again
+		// after a crash half-way, so each one tolerates having been done.
 		async up(db: Kysely<unknown>) {
 			await db.schema
 				.createTable('auth_code_claims')
+				.ifNotExists()
 				.addColumn('auth_code_hash', 'text', (c) => c.primaryKey())
 				.addColumn('order_no', 'text', (c) => c.notNull())
 				.addColumn('claimed_at', 'bigint', (c) => c.notNull())
 				.execute();
 			await db.schema
 				.createIndex('auth_code_claims_claimed_at')
+				.ifNotExists()
 				.on('auth_code_claims')
 				.column('claimed_at')
 				.execute();
@@ -196,7 +200,8 @@ const migrations: Record<string, Migration> = {
 			const latest = new Map(recent.rows.map((r) => [r.auth_code_hash, r]));
 			for (const r of latest.values()) {
 				await sql`INSERT INTO auth_code_claims (auth_code_hash, order_no, claimed_at)
-					VALUES (${r.auth_code_hash}, ${r.order_no}, ${Number(r.created_at)})`.execute(db);
+					VALUES (${r.auth_code_hash}, ${r.order_no}, ${Number(r.created_at)})
+					ON CONFLICT (auth_code_hash) DO NOTHING`.execute(db);
 			}
 			await db.schema.dropIndex('charges_auth_code').ifExists().execute();
 		},
@@ -214,6 +219,7 @@ const migrations: Record<string, Migration> = {
 		async up(db: Kysely<unknown>) {
 			await db.schema
 				.createIndex('sale_tenders_order_no')
+				.ifNotExists()
 				.on('sale_tenders')
 				.column('order_no')
 				.execute();
