@@ -113,6 +113,27 @@ describe('WAL checkpointer', () => {
 		expect(lines.join('\n')).toMatch(/checkpointer failed .*checkpoints again/);
 	});
 
+	it('gives up after five failed checkpoints: inline checkpoints again, worker gone', async () => {
+		const file = tempFile();
+		const db = openWal(file);
+		const lines: string[] = [];
+		const ckpt = startCheckpointer(db, file, {
+			intervalMs: 10,
+			pragma: 'no_such_pragma_to_fail(1)',
+			log: (l) => lines.push(l)
+		});
+		opened.push({ db, ckpt });
+		const until = Date.now() + 5000;
+		while (ckpt.active && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+		expect(ckpt.active).toBe(false);
+		expect(autocheckpoint(db)).toBe(FALLBACK_AUTOCHECKPOINT_PAGES);
+		expect(lines.join('\n')).toMatch(/failed 5 times/);
+		// The worker was terminated: stopping does not wait for it.
+		const started = Date.now();
+		await ckpt.stop();
+		expect(Date.now() - started).toBeLessThan(1000);
+	});
+
 	it('runs under the server database and stops with it', async () => {
 		const file = tempFile();
 		const db = await openDatabase({ kind: 'sqlite', file }, { checkpointer: true });

@@ -21,6 +21,8 @@ import type SQLite from 'better-sqlite3';
 export interface CheckpointerOptions {
 	/** How often the worker checkpoints, ms. Default 250. */
 	intervalMs?: number;
+	/** The pragma the worker runs. Tests pass a failing one to see the fallback. */
+	pragma?: string;
 	log?: (line: string) => void;
 }
 
@@ -48,7 +50,7 @@ const db = new SQLite(workerData.file, { fileMustExist: true });
 db.pragma('busy_timeout = 1000');
 function checkpoint(id) {
 	try {
-		const r = db.pragma('wal_checkpoint(PASSIVE)')[0];
+		const r = db.pragma(workerData.pragma)[0];
 		parentPort.postMessage({ id, ok: true, busy: r.busy, log: r.log, checkpointed: r.checkpointed });
 	} catch (e) {
 		parentPort.postMessage({ id, ok: false, error: String((e && e.message) || e) });
@@ -115,7 +117,8 @@ export function startCheckpointer(
 			workerData: {
 				module: createRequire(import.meta.url).resolve('better-sqlite3'),
 				file,
-				intervalMs
+				intervalMs,
+				pragma: opts.pragma ?? 'wal_checkpoint(PASSIVE)'
 			}
 		});
 	} catch (e) {
