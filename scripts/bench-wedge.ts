@@ -34,6 +34,7 @@ import type {
 	StreamKey,
 	StreamRecord
 } from '../tests/helpers/wedge-entry';
+import { prng } from '../tests/helpers/prng';
 
 const STREAMS = Number(process.env.BENCH_WEDGE_STREAMS ?? 30);
 const SEED = Number(process.env.BENCH_WEDGE_SEED ?? 20240917);
@@ -46,18 +47,6 @@ const TARGET_ENTER_MS = 5;
 const TARGET_SUFFIXLESS_MS = 50;
 
 // ---- the streams -----------------------------------------------------------------------------
-
-/** mulberry32: small, fast, good enough to make the same streams on every run. */
-function prng(seed: number): () => number {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
 
 const rand = prng(SEED);
 const uniform = (lo: number, hi: number) => lo + (hi - lo) * rand();

@@ -37,6 +37,16 @@ async function created(h: Harness, b: Record<string, unknown>): Promise<ChargeVi
 	return r.body as ChargeView;
 }
 
+/** The notifications recorded for an order, oldest first. */
+function notificationsOf(h: Harness, order: string) {
+	return h.db.db
+		.selectFrom('notifications')
+		.selectAll()
+		.where('order_no', '=', order)
+		.orderBy('received_at')
+		.execute();
+}
+
 async function settle(
 	h: Harness,
 	order: string,
@@ -74,11 +84,7 @@ describe.each(engines)('charges on $name', (engine) => {
 			});
 			expect(v.charge_id).toBeTruthy();
 			await until(async () => h.notifyLog.length > 0);
-			const rows = await h.db.db
-				.selectFrom('notifications')
-				.selectAll()
-				.where('order_no', '=', b.order_no)
-				.execute();
+			const rows = await notificationsOf(h, b.order_no);
 			expect(rows).toHaveLength(1);
 			expect(rows[0]!.outcome).toBe('applied');
 			expect(JSON.parse(rows[0]!.fields)).toHaveProperty('sign');
@@ -128,11 +134,7 @@ describe.each(engines)('charges on $name', (engine) => {
 			const b = body(wechatCode('06'));
 			expect((await created(h, b)).state).toBe('paid');
 			await new Promise((r) => setTimeout(r, 300));
-			const rows = await h.db.db
-				.selectFrom('notifications')
-				.select('id')
-				.where('order_no', '=', b.order_no)
-				.execute();
+			const rows = await notificationsOf(h, b.order_no);
 			expect(rows).toHaveLength(0);
 		});
 
@@ -143,11 +145,7 @@ describe.each(engines)('charges on $name', (engine) => {
 				async () =>
 					h.sandbox.charges().find((c) => c.order_no === b.order_no)!.notifications.delivered === 2
 			);
-			const rows = await h.db.db
-				.selectFrom('notifications')
-				.select('outcome')
-				.where('order_no', '=', b.order_no)
-				.execute();
+			const rows = await notificationsOf(h, b.order_no);
 			expect(rows.filter((r) => r.outcome === 'applied').length).toBeGreaterThanOrEqual(1);
 			expect(((await h.service.get(h.till, b.order_no)).body as ChargeView).state).toBe('paid');
 		});
@@ -327,11 +325,7 @@ describe.each(engines)('charges on $name', (engine) => {
 			const { sign: _s, ...unsigned } = makeNotification(fieldsFor(b.order_no), CLIENT_SECRET);
 			expect((await h.service.notify(unsigned)).status).toBe(403);
 			expect(((await h.service.get(h.till, b.order_no)).body as ChargeView).state).toBe('pending');
-			const rows = await h.db.db
-				.selectFrom('notifications')
-				.select('id')
-				.where('order_no', '=', b.order_no)
-				.execute();
+			const rows = await notificationsOf(h, b.order_no);
 			expect(rows).toHaveLength(0);
 		});
 
@@ -359,11 +353,7 @@ describe.each(engines)('charges on $name', (engine) => {
 			const replay = await h.service.notify(n);
 			expect(replay).toMatchObject({ status: 200, body: 'success', outcome: 'duplicate' });
 			expect((await h.service.get(h.till, b.order_no)).body).toEqual(paid);
-			const rows = await h.db.db
-				.selectFrom('notifications')
-				.select('id')
-				.where('order_no', '=', b.order_no)
-				.execute();
+			const rows = await notificationsOf(h, b.order_no);
 			expect(rows).toHaveLength(1);
 		});
 

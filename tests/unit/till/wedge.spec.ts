@@ -13,6 +13,7 @@ import {
 	type WedgeOptions,
 	type WedgeScan
 } from '$lib/till/wedge';
+import { prng } from '../../helpers/prng';
 
 // ---- synthesized key streams -----------------------------------------------------------------
 
@@ -538,18 +539,6 @@ describe('slow (Zebra-like) scanners', () => {
 });
 
 // ---- the slow tier (default settings) ------------------------------------------------------
-
-/** mulberry32, so the "random" streams are the same on every run. */
-function prng(seed: number): () => number {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
 
 /** Zebra-like 60 ms/key with ±20 % jitter: 48–72 ms. */
 function zebraGaps(seed: number): (i: number) => number {
