@@ -63,7 +63,7 @@ function startProcess(
 }
 
 interface Server {
-	kind: 'floor' | 'till';
+	kind: 'floor' | 'till' | 'till B';
 	url: string;
 	proc: ChildProcess;
 	token: string | null;
@@ -149,31 +149,35 @@ async function main() {
 	// ratio a draw. Their samples are pooled; each process's median is printed too.
 	const servers: Server[] = [];
 	try {
+		const builds: [Server['kind'], string][] = [['till', 'build']];
+		if (process.env.BENCH_COMPARE) builds.push(['till B', process.env.BENCH_COMPARE]);
 		const dir = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), 'till-bench-'));
 		for (let i = 0; i < PROCESSES; i++) {
 			const floor = await startProcess(tsx, ['scripts/bench/floor.ts'], teegonEnv, /READY (\S+)/);
 			servers.push({ kind: 'floor', url: floor.match[1]!, proc: floor.proc, token: null });
-			const dbFile = join(dir, `till-${i}.db`);
-			const db = await openDatabase({ kind: 'sqlite', file: dbFile });
-			const { token } = await createTill(db.db, { store: 'Bench', name: `Till ${i}` });
-			await db.close();
-			const port = 4000 + Math.floor(Math.random() * 1000) + i;
-			const profile = process.env.BENCH_PROFILE && i === 0;
-			const till = await startProcess(
-				process.execPath,
-				[...(profile ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), 'build'],
-				{
-					...teegonEnv,
-					PORT: String(port),
-					HOST: '127.0.0.1',
-					ORIGIN: `http://127.0.0.1:${port}`,
-					PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-					DATABASE_URL: dbFile,
-					AUTH_CODE_REUSE_SECONDS: '300'
-				},
-				/Listening on/
-			);
-			servers.push({ kind: 'till', url: `http://127.0.0.1:${port}`, proc: till.proc, token });
+			for (const [kind, build] of builds) {
+				const dbFile = join(dir, `till-${kind === 'till' ? '' : 'b-'}${i}.db`);
+				const db = await openDatabase({ kind: 'sqlite', file: dbFile });
+				const { token } = await createTill(db.db, { store: 'Bench', name: `Till ${i}` });
+				await db.close();
+				const port = 4000 + Math.floor(Math.random() * 1000) + i;
+				const profile = process.env.BENCH_PROFILE && i === 0 && kind === 'till';
+				const till = await startProcess(
+					process.execPath,
+					[...(profile ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), build],
+					{
+						...teegonEnv,
+						PORT: String(port),
+						HOST: '127.0.0.1',
+						ORIGIN: `http://127.0.0.1:${port}`,
+						PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+						DATABASE_URL: dbFile,
+						AUTH_CODE_REUSE_SECONDS: '300'
+					},
+					/Listening on/
+				);
+				servers.push({ kind, url: `http://127.0.0.1:${port}`, proc: till.proc, token });
+			}
 		}
 		console.log(
 			`bench:charges — ${PROCESSES} till processes (SQLite files in ${dir}) and ${PROCESSES} floor ` +
@@ -209,9 +213,16 @@ async function main() {
 			console.log(`${phase.name}, ${ROUNDS} rounds × ${phase.n} charges per process`);
 			console.log(`${row('floor', f.xs, f.sec)}   per process ${f.medians}`);
 			console.log(`${row('till', t.xs, t.sec)}   per process ${t.medians}`);
-			console.log(
-				`  ratio  till/floor median ${(median(t.xs) / median(f.xs)).toFixed(2)}×, p99 ${(pct(t.xs, 99) / pct(f.xs, 99)).toFixed(2)}×; till throughput ${(t.xs.length / t.sec / (f.xs.length / f.sec)).toFixed(2)}× the floor's`
-			);
+			const ratio = (label: string, t: ReturnType<typeof pooled>) =>
+				console.log(
+					`  ratio  ${label}/floor median ${(median(t.xs) / median(f.xs)).toFixed(2)}×, p99 ${(pct(t.xs, 99) / pct(f.xs, 99)).toFixed(2)}×; ${label} throughput ${(t.xs.length / t.sec / (f.xs.length / f.sec)).toFixed(2)}× the floor's`
+				);
+			ratio('till', t);
+			if (process.env.BENCH_COMPARE) {
+				const b = pooled('till B');
+				console.log(`${row('till B', b.xs, b.sec)}   per process ${b.medians}`);
+				ratio('till B', b);
+			}
 		}
 	} finally {
 		agent.destroy();
