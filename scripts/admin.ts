@@ -4,21 +4,30 @@
  *
  *   npm run admin -- create-till --store "…" --name "…"   prints {"store","till","token"}
  *   npm run admin -- migrate
- *   npm run admin -- attention                           charges the owner must look at
+ *   npm run admin -- attention [--json] [--all]          charges the owner must look at
+ *   npm run admin -- review REF --note "…"               mark one dealt with
  *   npm run admin -- import-products FILE --store "…"    CSV: name,price,barcode[,category,pinyin,favourite]
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig, ConfigError } from '../src/lib/server/config';
 import { openDatabase } from '../src/lib/server/db';
-import { chargesNeedingOwner } from '../src/lib/server/charges/service';
+import {
+	chargesNeedingOwner,
+	reviewAttentionItem,
+	ReviewError,
+	type AttentionItem
+} from '../src/lib/server/charges/service';
 import { createTill, findOrCreateStore, DEMO_STORE } from '../src/lib/server/tills';
 import { CsvError, parseProductsCsv, upsertProducts } from '../src/lib/server/catalog';
 
 const USAGE = `usage: npm run admin -- <command> [options]
   create-till --store NAME --name NAME   create a store (if new) and a till; prints its token as JSON
   migrate                                run pending database migrations
-  attention [--json]                     list charges that need the owner (late, unknown, mismatched, orphan, paid without a sale)
+  attention [--json] [--all]             list charges that need the owner (late, unknown, mismatched, orphan, paid without a sale);
+                                         --all: also those marked dealt with
+  review REF --note TEXT                 mark an item dealt with (REF as attention prints it: order:… or notification:…),
+                                         saying what was done; it leaves the list unless its kind changes
   import-products FILE [--store NAME]    import or update products from a CSV file (default store: the demo store)`;
 
 class UsageError extends Error {}
@@ -57,15 +66,30 @@ async function main(argv: string[]): Promise<number> {
 				return 0;
 			}
 			case 'attention': {
-				const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean' } } });
-				const items = await chargesNeedingOwner(db.db);
+				const { values } = parseArgs({
+					args: rest,
+					options: { json: { type: 'boolean' }, all: { type: 'boolean' } }
+				});
+				const items = await chargesNeedingOwner(db.db, Date.now(), {
+					includeReviewed: values.all ?? false
+				});
 				if (values.json) console.log(JSON.stringify(items, null, 2));
 				else if (items.length === 0) console.log('Nothing needs the owner.');
-				else
-					for (const i of items)
-						console.log(
-							`${i.at}  ${i.kind.padEnd(8)} order ${i.order_no ?? '-'}  ¥${i.amount ?? '?'}  charge ${i.charge_id ?? '-'}  ${i.detail}`
-						);
+				else for (const i of items) console.log(attentionLine(i));
+				return 0;
+			}
+			case 'review': {
+				const { values, positionals } = parseArgs({
+					args: rest,
+					allowPositionals: true,
+					options: { note: { type: 'string' }, json: { type: 'boolean' } }
+				});
+				const ref = positionals[0];
+				if (!ref) throw new UsageError('REF: which item (as `attention` prints it) is required');
+				if (values.note === undefined)
+					throw new UsageError('--note: say what was done (for example "refunded in Teegon")');
+				const item = await reviewAttentionItem(db.db, ref, values.note);
+				console.log(values.json ? JSON.stringify(item) : attentionLine(item));
 				return 0;
 			}
 			case 'import-products': {
@@ -90,11 +114,21 @@ async function main(argv: string[]): Promise<number> {
 	}
 }
 
+function attentionLine(i: AttentionItem): string {
+	const line = `${i.at}  ${i.kind.padEnd(8)} ${i.ref}  ¥${i.amount ?? '?'}  charge ${i.charge_id ?? '-'}  ${i.detail}`;
+	return i.reviewed ? `${line}\n    dealt with ${i.reviewed.at}: ${i.reviewed.note}` : line;
+}
+
 main(process.argv.slice(2)).then(
 	(code) => process.exit(code),
 	(e: unknown) => {
 		if (e instanceof UsageError) console.error(`${e.message}\n${USAGE}`);
-		else if (e instanceof ConfigError || e instanceof CsvError || e instanceof RangeError)
+		else if (
+			e instanceof ConfigError ||
+			e instanceof CsvError ||
+			e instanceof RangeError ||
+			e instanceof ReviewError
+		)
 			console.error(`error: ${e.message}`);
 		else console.error(e);
 		process.exit(e instanceof UsageError ? 64 : 1);

@@ -187,3 +187,26 @@ export async function until<T>(
 		await new Promise((r) => setTimeout(r, stepMs));
 	}
 }
+
+/** The fields of a successful WeChat notification for `order` (unsigned), as Teegon sends them. */
+export function notificationFields(
+	order: string,
+	over: Record<string, string> = {}
+): Record<string, string> {
+	return {
+		amount: '23.45',
+		bank: 'CFT',
+		buyer: 'o-buyer',
+		channel: 'wxbarcodepay_pinganpay',
+		charge_id: 'ch_forged',
+		device_info: '',
+		is_success: 'true',
+		metadata: '',
+		order_no: order,
+		pay_time: '2026-11-26 13:00:00',
+		real_amount: '23.38',
+		status: 'SUCCESS',
+		timestamp: '1795000000',
+		...over
+	};
+}

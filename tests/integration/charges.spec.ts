@@ -18,6 +18,7 @@ import { dropTestSchemas, engines } from '../helpers/engines';
 import {
 	CLIENT_SECRET,
 	alipayCode,
+	notificationFields,
 	orderNo,
 	startHarness,
 	until,
@@ -295,22 +296,7 @@ describe.each(engines)('charges on $name', (engine) => {
 		});
 		afterAll(async () => h?.close());
 
-		const fieldsFor = (order: string, over: Record<string, string> = {}) => ({
-			amount: '23.45',
-			bank: 'CFT',
-			buyer: 'o-buyer',
-			channel: 'wxbarcodepay_pinganpay',
-			charge_id: 'ch_forged',
-			device_info: '',
-			is_success: 'true',
-			metadata: '',
-			order_no: order,
-			pay_time: '2026-11-26 13:00:00',
-			real_amount: '23.38',
-			status: 'SUCCESS',
-			timestamp: '1795000000',
-			...over
-		});
+		const fieldsFor = notificationFields;
 
 		test('forged (wrong secret), tampered and unsigned notifications → 403, nothing changed', async () => {
 			const b = body(wechatCode('03'));

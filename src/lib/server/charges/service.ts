@@ -763,6 +763,8 @@ export class ChargeService {
 
 export interface AttentionItem {
 	kind: 'late' | 'unknown' | 'mismatch' | 'orphan' | 'flagged' | 'unsold';
+	/** What the owner names to mark it dealt with: `order:<order_no>` or `notification:<id>`. */
+	ref: string;
 	order_no: string | null;
 	store_id: string | null;
 	amount: string | null;
@@ -770,6 +772,8 @@ export interface AttentionItem {
 	state: string | null;
 	detail: string;
 	at: string;
+	/** Set when the owner has marked it dealt with (listed only when asked for). */
+	reviewed: { at: string; note: string } | null;
 }
 
 /**
@@ -779,20 +783,95 @@ export interface AttentionItem {
  */
 export const UNSOLD_GRACE_MS = 3600_000;
 /**
- * How far back the unsold list looks. There is no way yet to mark one as dealt with (refunded
- * in the Teegon account, say), so an older one would be listed for ever.
+ * How far back the unsold list looks: a paid charge still without a sale a month on has been
+ * seen on the list for a month; it bounds the query, which scans paid charges.
  */
 export const UNSOLD_LOOKBACK_MS = 30 * 24 * 3600_000;
+
+/** The longest note the owner may keep on a reviewed item. */
+export const REVIEW_NOTE_MAX = 500;
+
+type Pending = AttentionItem & { subject: string };
 
 /**
  * Everything the owner must look at: late payments to refund, unknown outcomes, mismatches,
  * orphans, and money taken with no sale recorded for it (`unsold`: the cashier abandoned the
- * wait and the customer paid anyway before the deadline, or a till lost the sale).
+ * wait and the customer paid anyway before the deadline, or a till lost the sale). Items the
+ * owner marked dealt with (`reviewAttentionItem`) are left out unless `includeReviewed`.
  */
 export async function chargesNeedingOwner(
 	db: Kysely<Database>,
-	now = Date.now()
+	now = Date.now(),
+	opts: { includeReviewed?: boolean } = {}
 ): Promise<AttentionItem[]> {
+	const items = await attentionCandidates(db, now);
+	const reviews = new Map<string, { at: string; note: string }>();
+	const subjects = [...new Set(items.map((i) => i.subject))];
+	for (let i = 0; i < subjects.length; i += 500) {
+		const rows = await db
+			.selectFrom('owner_reviews')
+			.selectAll()
+			.where('subject', 'in', subjects.slice(i, i + 500))
+			.execute();
+		for (const r of rows)
+			reviews.set(`${r.subject} ${r.kind}`, {
+				at: new Date(Number(r.reviewed_at)).toISOString(),
+				note: r.note
+			});
+	}
+	const out: AttentionItem[] = [];
+	for (const { subject, ...item } of items) {
+		const reviewed = reviews.get(`${subject} ${item.kind}`) ?? null;
+		if (reviewed && !opts.includeReviewed) continue;
+		out.push({ ...item, reviewed });
+	}
+	return out;
+}
+
+/** An owner's review that cannot be recorded; the message names the field and the rule. */
+export class ReviewError extends Error {
+	constructor(
+		readonly field: 'ref' | 'note',
+		message: string
+	) {
+		super(message);
+		this.name = 'ReviewError';
+	}
+}
+
+/**
+ * Marks the attention item `ref` (as listed) dealt with, with the owner's note of what was
+ * done; it leaves the list while its kind stays the same. Reviewing it again replaces the note.
+ */
+export async function reviewAttentionItem(
+	db: Kysely<Database>,
+	ref: string,
+	note: string,
+	now = Date.now()
+): Promise<AttentionItem> {
+	const text = note.trim();
+	if (text.length === 0)
+		throw new ReviewError('note', 'note: say what was done (for example "refunded in Teegon")');
+	if (text.length > REVIEW_NOTE_MAX)
+		throw new ReviewError('note', `note: at most ${REVIEW_NOTE_MAX} characters`);
+	const item = (await attentionCandidates(db, now)).find((i) => i.ref === ref);
+	if (!item)
+		throw new ReviewError(
+			'ref',
+			`ref: "${ref}" is not on the owner's list (use a ref as \`attention\` prints it)`
+		);
+	await db
+		.insertInto('owner_reviews')
+		.values({ subject: item.subject, kind: item.kind, reviewed_at: now, note: text })
+		.onConflict((oc) =>
+			oc.columns(['subject', 'kind']).doUpdateSet({ reviewed_at: now, note: text })
+		)
+		.execute();
+	const { subject: _subject, ...view } = item;
+	return { ...view, reviewed: { at: new Date(now).toISOString(), note: text } };
+}
+
+async function attentionCandidates(db: Kysely<Database>, now: number): Promise<Pending[]> {
 	const charges = await db
 		.selectFrom('charges')
 		.selectAll()
@@ -805,7 +884,7 @@ export async function chargesNeedingOwner(
 		)
 		.orderBy('created_at')
 		.execute();
-	const items: AttentionItem[] = charges.map((c) => {
+	const items: Pending[] = charges.map((c) => {
 		const flags = c.flags ? c.flags.split(',') : [];
 		const kind: AttentionItem['kind'] = flags.includes('amount_mismatch')
 			? 'mismatch'
@@ -824,13 +903,16 @@ export async function chargesNeedingOwner(
 						: `flags: ${flags.join(', ')}`;
 		return {
 			kind,
+			subject: `charge:${c.id}`,
+			ref: `order:${c.order_no}`,
 			order_no: c.order_no,
 			store_id: c.store_id,
 			amount: formatYuan(c.amount),
 			charge_id: c.charge_id,
 			state: c.state,
 			detail,
-			at: new Date(c.created_at).toISOString()
+			at: new Date(c.created_at).toISOString(),
+			reviewed: null
 		};
 	});
 	const unsold = await db
@@ -855,6 +937,8 @@ export async function chargesNeedingOwner(
 	for (const c of unsold) {
 		items.push({
 			kind: 'unsold',
+			subject: `charge:${c.id}`,
+			ref: `order:${c.order_no}`,
 			order_no: c.order_no,
 			store_id: c.store_id,
 			amount: formatYuan(c.amount),
@@ -862,7 +946,8 @@ export async function chargesNeedingOwner(
 			state: c.state,
 			detail:
 				'paid, but no sale names this charge: find the sale or refund it in the Teegon account',
-			at: new Date(c.created_at).toISOString()
+			at: new Date(c.created_at).toISOString(),
+			reviewed: null
 		});
 	}
 	const orphans = await db
@@ -875,13 +960,16 @@ export async function chargesNeedingOwner(
 		const f = JSON.parse(n.fields) as Record<string, string>;
 		items.push({
 			kind: 'orphan',
+			subject: `notification:${n.id}`,
+			ref: `notification:${n.id}`,
 			order_no: n.order_no,
 			store_id: null,
 			amount: f.amount ?? null,
 			charge_id: n.charge_id,
 			state: f.is_success === 'true' ? 'paid' : (f.status ?? null),
 			detail: 'notification for an order this server never charged',
-			at: new Date(n.received_at).toISOString()
+			at: new Date(n.received_at).toISOString(),
+			reviewed: null
 		});
 	}
 	return items;

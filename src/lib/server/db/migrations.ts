@@ -227,6 +227,25 @@ const migrations: Record<string, Migration> = {
 		async down(db: Kysely<unknown>) {
 			await db.schema.dropIndex('sale_tenders_order_no').execute();
 		}
+	},
+	'0005_owner_reviews': {
+		// The owner marks an item of the attention list as dealt with (refunded in the Teegon
+		// account, say), with a note; it leaves the list. Keyed by what it was about and the
+		// kind it had: a charge reviewed as `unknown` that later turns out `late` is listed again.
+		async up(db: Kysely<unknown>) {
+			await db.schema
+				.createTable('owner_reviews')
+				.ifNotExists()
+				.addColumn('subject', 'text', (c) => c.notNull())
+				.addColumn('kind', 'text', (c) => c.notNull())
+				.addColumn('reviewed_at', 'bigint', (c) => c.notNull())
+				.addColumn('note', 'text', (c) => c.notNull())
+				.addPrimaryKeyConstraint('owner_reviews_pk', ['subject', 'kind'])
+				.execute();
+		},
+		async down(db: Kysely<unknown>) {
+			await db.schema.dropTable('owner_reviews').execute();
+		}
 	}
 };
 

@@ -139,8 +139,20 @@ export interface AuthCodeClaimsTable {
 	claimed_at: number;
 }
 
+/**
+ * The owner's "dealt with" mark on an item of the attention list (charges/service.ts):
+ * `subject` is `charge:<id>` or `notification:<id>`, `kind` the item's kind when marked.
+ */
+export interface OwnerReviewsTable {
+	subject: string;
+	kind: string;
+	reviewed_at: number;
+	note: string;
+}
+
 export interface Database {
 	stores: StoresTable;
+	owner_reviews: OwnerReviewsTable;
 	auth_code_claims: AuthCodeClaimsTable;
 	tills: TillsTable;
 	charges: ChargesTable;

@@ -1,0 +1,208 @@
+/**
+ * The owner's attention list and its "dealt with" marks, on both engines: through the service
+ * (against the sandbox over real HTTP) and through the admin command as a real process.
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import {
+	chargesNeedingOwner,
+	reviewAttentionItem,
+	ReviewError,
+	REVIEW_NOTE_MAX,
+	UNSOLD_GRACE_MS,
+	type ChargeView
+} from '../../src/lib/server/charges/service';
+import { openDatabase } from '../../src/lib/server/db';
+import { makeNotification } from '../../src/lib/server/sandbox/notification';
+import { dropTestSchemas, engines } from '../helpers/engines';
+import {
+	CLIENT_SECRET,
+	notificationFields,
+	orderNo,
+	startHarness,
+	wechatCode
+} from '../helpers/harness';
+
+afterAll(dropTestSchemas);
+
+const body = (code: string) => ({
+	order_no: orderNo('R'),
+	amount: '23.45',
+	subject: '测试商品',
+	auth_code: code
+});
+
+function admin(
+	args: string[],
+	databaseUrl: string
+): Promise<{ code: number; stdout: string; stderr: string }> {
+	return new Promise((resolve) => {
+		execFile(
+			join('node_modules', '.bin', 'tsx'),
+			['scripts/admin.ts', ...args],
+			{ env: { ...process.env, DATABASE_URL: databaseUrl }, timeout: 30_000 },
+			(error, stdout, stderr) =>
+				resolve({
+					code: error ? ((error as { code?: number }).code ?? 1) : 0,
+					stdout,
+					stderr
+				})
+		);
+	});
+}
+
+describe.each(engines)('owner reviews on $name', (engine) => {
+	test('a reviewed item leaves the list, keeps its note, and comes back when its kind changes', async () => {
+		const h = await startHarness(engine, { deadlineMs: 1000 });
+		try {
+			const paid = body(wechatCode('00'));
+			expect(((await h.service.create(h.till, paid)).body as ChargeView).state).toBe('paid');
+			const lost = body(wechatCode('08')); // the gateway answers 502: outcome unknown
+			expect(((await h.service.create(h.till, lost)).body as ChargeView).state).toBe('unknown');
+			const orphanOrder = orderNo('GHOST');
+			expect(
+				await h.service.notify(makeNotification(notificationFields(orphanOrder), CLIENT_SECRET))
+			).toMatchObject({ outcome: 'orphan' });
+
+			const at = Date.now() + UNSOLD_GRACE_MS + 60_000;
+			const list = async (includeReviewed = false) =>
+				(await chargesNeedingOwner(h.db.db, at, { includeReviewed })).map(
+					(i) => `${i.kind} ${i.order_no}${i.reviewed ? ` (${i.reviewed.note})` : ''}`
+				);
+			expect(await list()).toEqual([
+				`unknown ${lost.order_no}`,
+				`unsold ${paid.order_no}`,
+				`orphan ${orphanOrder}`
+			]);
+
+			const orphan = (await chargesNeedingOwner(h.db.db, at)).find((i) => i.kind === 'orphan')!;
+			expect(orphan.ref).toMatch(/^notification:/);
+			const reviewed = await reviewAttentionItem(
+				h.db.db,
+				orphan.ref,
+				'  not ours: other shop  ',
+				at
+			);
+			expect(reviewed).toMatchObject({
+				kind: 'orphan',
+				reviewed: { note: 'not ours: other shop' }
+			});
+			await reviewAttentionItem(h.db.db, `order:${paid.order_no}`, 'refunded in Teegon', at);
+			await reviewAttentionItem(h.db.db, `order:${lost.order_no}`, 'asked Teegon', at);
+			expect(await list()).toEqual([]);
+			expect(await list(true)).toEqual([
+				`unknown ${lost.order_no} (asked Teegon)`,
+				`unsold ${paid.order_no} (refunded in Teegon)`,
+				`orphan ${orphanOrder} (not ours: other shop)`
+			]);
+
+			// Reviewing again replaces the note.
+			await reviewAttentionItem(h.db.db, `order:${lost.order_no}`, 'Teegon: still checking', at);
+			expect(await list(true)).toContain(`unknown ${lost.order_no} (Teegon: still checking)`);
+
+			// The unknown charge then gets a notification with another amount: a new kind, listed.
+			const r = await h.service.notify(
+				makeNotification(notificationFields(lost.order_no, { amount: '0.01' }), CLIENT_SECRET)
+			);
+			expect(r).toMatchObject({ outcome: 'mismatch' });
+			expect(await list()).toEqual([`mismatch ${lost.order_no}`]);
+		} finally {
+			await h.close();
+		}
+	});
+
+	test('a review with a bad ref or note is refused, naming the field, and stores nothing', async () => {
+		const h = await startHarness(engine);
+		try {
+			const paid = body(wechatCode('00'));
+			await h.service.create(h.till, paid);
+			const at = Date.now() + UNSOLD_GRACE_MS + 60_000;
+			const ref = `order:${paid.order_no}`;
+			const refused = async (r: string, note: string, now = at): Promise<string[] | null> =>
+				reviewAttentionItem(h.db.db, r, note, now).then(
+					() => null,
+					(e: unknown) => {
+						if (e instanceof ReviewError) return [e.field, e.message];
+						throw e;
+					}
+				);
+			expect(await refused(ref, '   ')).toEqual(['note', expect.stringMatching(/^note: /)]);
+			expect(await refused(ref, 'x'.repeat(REVIEW_NOTE_MAX + 1))).toEqual([
+				'note',
+				`note: at most ${REVIEW_NOTE_MAX} characters`
+			]);
+			expect(await refused('order:NO-SUCH', 'refunded')).toEqual([
+				'ref',
+				expect.stringMatching(/^ref: "order:NO-SUCH" is not on the owner's list/)
+			]);
+			// Paid with no sale is on the list only after the grace hour.
+			expect((await refused(ref, 'refunded', Date.now()))?.[0]).toBe('ref');
+			expect(await h.db.db.selectFrom('owner_reviews').selectAll().execute()).toEqual([]);
+			expect(await refused(ref, 'refunded')).toBeNull();
+			const rows = await h.db.db.selectFrom('owner_reviews').selectAll().execute();
+			expect(rows.map((r) => [r.kind, r.note])).toEqual([['unsold', 'refunded']]);
+		} finally {
+			await h.close();
+		}
+	});
+
+	test('the admin command creates a till, lists, and marks an item dealt with', async () => {
+		const target = engine.fresh();
+		const url = engine.url(target);
+		// The test's PostgreSQL schema must exist; the command migrates it (SQLite: makes the file).
+		await (await openDatabase(target, { migrate: false })).close();
+		const made = await admin(['create-till', '--store', '测试店', '--name', '一号收银台'], url);
+		expect(made).toMatchObject({ code: 0, stderr: '' });
+		const till = JSON.parse(made.stdout) as Record<string, string>;
+		expect(till).toMatchObject({ store: '测试店', till: '一号收银台' });
+		expect(till.token).toMatch(/^\S{32,}$/);
+
+		expect(JSON.parse((await admin(['attention', '--json'], url)).stdout)).toEqual([]);
+		// An orphan notification, as the notify route stores one.
+		const db = await openDatabase(target);
+		try {
+			await db.db
+				.insertInto('notifications')
+				.values({
+					id: 'n-1',
+					digest: 'd-1',
+					received_at: Date.now(),
+					order_no: 'GHOST-1',
+					charge_id: 'ch_1',
+					fields: JSON.stringify(notificationFields('GHOST-1')),
+					outcome: 'orphan',
+					store_id: null
+				})
+				.execute();
+		} finally {
+			await db.close();
+		}
+		const listed = await admin(['attention'], url);
+		expect(listed.code).toBe(0);
+		expect(listed.stdout).toMatch(/orphan\s+notification:n-1\s+¥23\.45/);
+
+		expect(await admin(['review', 'notification:n-1'], url)).toMatchObject({
+			code: 64,
+			stderr: expect.stringContaining('--note: say what was done')
+		});
+		expect(await admin(['review', 'order:NOPE', '--note', 'x'], url)).toMatchObject({
+			code: 1,
+			stderr: expect.stringContaining('error: ref: "order:NOPE" is not on the owner\'s list')
+		});
+		const done = await admin(['review', 'notification:n-1', '--note', '别家的单'], url);
+		expect(done).toMatchObject({ code: 0, stderr: '' });
+		expect(done.stdout).toContain('dealt with');
+		expect((await admin(['attention'], url)).stdout.trim()).toBe('Nothing needs the owner.');
+		const all = JSON.parse((await admin(['attention', '--all', '--json'], url)).stdout) as {
+			ref: string;
+			reviewed: { note: string } | null;
+		}[];
+		expect(all).toEqual([
+			expect.objectContaining({
+				ref: 'notification:n-1',
+				reviewed: expect.objectContaining({ note: '别家的单' })
+			})
+		]);
+	}, 60_000);
+});
