@@ -2,8 +2,12 @@
  * How a charge's state moves when something is learned about it. Pure, so every rule is
  * unit-tested. The rules that matter for money:
  * - `paid` is final: nothing moves a charge out of it.
- * - A payment seen after the till gave up (`failed`, or past the deadline) is `paid` with
- *   `late`: money taken that the owner must refund.
+ * - A payment seen after the till was told the charge failed is `paid` with `late`: money
+ *   taken that the owner must refund. Only `failed` makes it late: a till shown `pending` or
+ *   `unknown` is still waiting for the answer (it never gives up by itself, see
+ *   src/lib/till/payment.ts) and records the sale when `paid` comes, even past the deadline. If
+ *   the cashier abandoned the wait instead, no sale names the charge and the owner's list
+ *   shows it as `unsold`.
  * - `unknown` (the charge may have gone through) is never turned into `failed` by the
  *   deadline alone; only a definitive answer from Teegon settles it.
  */
@@ -62,8 +66,8 @@ export function transition(charge: Charge, obs: Observation, now: number): Charg
 			if (charge.state !== 'paid') {
 				change.state = 'paid';
 				change.failure = null;
-				// The till stopped waiting at the deadline (or was told it failed): late money.
-				if (charge.state === 'failed' || now > charge.deadline_at) change.late = 1;
+				// The till was told it failed: money taken for a sale that did not happen.
+				if (charge.state === 'failed') change.late = 1;
 			}
 			break;
 		}
