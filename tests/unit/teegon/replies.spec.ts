@@ -90,12 +90,24 @@ describe('chargeOutcome', () => {
 		expect(outcome.kind).toBe('unknown');
 	});
 
+	it.each([
+		['a result without a paid flag', { result: { id: 'c7' } }],
+		['a result and an error', { result: { charge_id: 'c7', paid: true }, error: 'oops' }],
+		['paid as a number', { result: { id: 'c7', paid: 1 } }]
+	])('unknown, keeping the charge id for status queries: %s', (_what, body) => {
+		expect(chargeOutcome(reply(200, body))).toMatchObject({ kind: 'unknown', chargeId: 'c7' });
+	});
+
 	it('unknown when nothing came back, keeping the transport reason', () => {
 		expect(chargeOutcome({ ok: false, reason: 'not sent: connect ECONNREFUSED' })).toEqual({
 			kind: 'unknown',
 			reason: 'not sent: connect ECONNREFUSED',
 			httpStatus: null,
 			raw: null
+		});
+		expect(chargeOutcome(reply(200, { result: { paid: true } }))).toMatchObject({
+			kind: 'unknown',
+			chargeId: null
 		});
 	});
 });

@@ -279,17 +279,19 @@ export function chargeOutcome(t: Transport): ChargeOutcome {
 			? { kind: 'refused', error: e.refusal, httpStatus: e.httpStatus, raw: e.raw }
 			: { kind: 'unknown', reason: e.unknown, httpStatus: e.httpStatus, raw: e.raw };
 	const { json, error, raw } = e;
-	const unknown = (reason: string): ChargeOutcome => ({
+	const unknown = (reason: string, chargeId: string | null = null): ChargeOutcome => ({
 		kind: 'unknown',
 		reason,
 		httpStatus: e.httpStatus,
-		raw
+		raw,
+		chargeId
 	});
 
 	const result = json.result;
 	if (isObject(result)) {
-		if (error !== null) return unknown('reply carries both a result and an error');
+		// An id in the reply is kept even when the rest cannot be read: the status query needs it.
 		const chargeId = idText(result.id) ?? idText(result.charge_id);
+		if (error !== null) return unknown('reply carries both a result and an error', chargeId);
 		if (chargeId === null) return unknown('reply has no charge id');
 		const channel = optionalText(result.channel);
 		if (result.paid === true || result.paid === 'true')
@@ -303,7 +305,7 @@ export function chargeOutcome(t: Transport): ChargeOutcome {
 			};
 		if (result.paid === false || result.paid === 'false')
 			return { kind: 'pending', chargeId, channel, raw };
-		return unknown('reply has no paid flag');
+		return unknown('reply has no paid flag', chargeId);
 	}
 	if (error !== null && isFailureResult(result))
 		return { kind: 'refused', error, httpStatus: e.httpStatus, raw };

@@ -36,7 +36,17 @@ export type ChargeOutcome =
 	  }
 	| { kind: 'pending'; chargeId: string; channel: string | null; raw: unknown }
 	| { kind: 'refused'; error: string; httpStatus: number; raw: unknown }
-	| { kind: 'unknown'; reason: string; httpStatus: number | null; raw: unknown };
+	/**
+	 * `chargeId`: the id an odd reply still carried (a result without a paid flag, say), so the
+	 * charge can be settled by status queries; without one only a notification can settle it.
+	 */
+	| {
+			kind: 'unknown';
+			reason: string;
+			httpStatus: number | null;
+			raw: unknown;
+			chargeId?: string | null;
+	  };
 
 /** The meaning of a trade_status. Anything not listed in the spec is `pending`. */
 export type TradeState = 'paid' | 'failed' | 'pending';
