@@ -108,7 +108,7 @@ export function observeCharge(outcome: ChargeOutcome): Observation {
 		case 'refused':
 			return { kind: 'failed', reason: outcome.error, status: 'refused' };
 		case 'unknown':
-			return { kind: 'unknown', reason: outcome.reason };
+			return { kind: 'unknown', reason: outcome.reason, chargeId: outcome.chargeId ?? null };
 	}
 }
 
@@ -457,6 +457,7 @@ export class ChargeService {
 			}
 		}
 
+		let duplicate = false;
 		try {
 			await this.#o.db
 				.insertInto('notifications')
@@ -472,13 +473,12 @@ export class ChargeService {
 				})
 				.execute();
 		} catch (e) {
-			if (isUniqueViolation(e)) {
-				this.#o.log(
-					`[notify] order_no=${orderNo} replay of a notification already recorded: no change`
-				);
-				return { status: 200, body: 'success', outcome: 'duplicate' };
-			}
-			throw e;
+			if (!isUniqueViolation(e)) throw e;
+			// A replay. It is applied again all the same: applying is idempotent, and the first
+			// delivery may have been recorded and then not applied (the process died, or the
+			// update failed and Teegon was answered 500): Teegon sends it again until it gets 200.
+			duplicate = true;
+			this.#o.log(`[notify] order_no=${orderNo} replay of a notification already recorded`);
 		}
 
 		if (charge && outcome === 'mismatch') {
@@ -488,12 +488,12 @@ export class ChargeService {
 			);
 		} else if (charge && obs) {
 			await this.#apply(charge.id, obs, {});
-		} else if (!charge) {
+		} else if (!charge && !duplicate) {
 			this.#o.log(
 				`[notify] order_no=${orderNo} is not a charge of this till server: kept as an orphan for the owner`
 			);
 		}
-		return { status: 200, body: 'success', outcome };
+		return { status: 200, body: 'success', outcome: duplicate ? 'duplicate' : outcome };
 	}
 
 	// ----- settling: the worker -----------------------------------------------------------
@@ -737,6 +737,8 @@ export class ChargeService {
 				return;
 			}
 		}
+		// Not silently: the notification is answered 500 and Teegon sends it again.
+		throw new Error(`charge ${id}: could not flag ${flag}, too many concurrent updates`);
 	}
 
 	async #byOrderNo(orderNo: string): Promise<Charge | undefined> {
