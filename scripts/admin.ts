@@ -24,7 +24,7 @@ import { CsvError, parseProductsCsv, upsertProducts } from '../src/lib/server/ca
 const USAGE = `usage: npm run admin -- <command> [options]
   create-till --store NAME --name NAME   create a store (if new) and a till; prints its token as JSON
   migrate                                run pending database migrations
-  attention [--json] [--all]             list charges that need the owner (late, unknown, mismatched, orphan, paid without a sale);
+  attention [--json] [--all]             list what needs the owner (late, unknown, mismatched, orphan, paid without a sale, sale without its charge);
                                          --all: also those marked dealt with
   review REF --note TEXT                 mark an item dealt with (REF as attention prints it: order:… or notification:…),
                                          saying what was done; it leaves the list unless its kind changes

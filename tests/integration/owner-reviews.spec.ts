@@ -14,6 +14,8 @@ import {
 	type ChargeView
 } from '../../src/lib/server/charges/service';
 import { openDatabase } from '../../src/lib/server/db';
+import { recordSales } from '../../src/lib/server/sales';
+import type { Sale } from '../../src/lib/sale';
 import { makeNotification } from '../../src/lib/server/sandbox/notification';
 import { dropTestSchemas, engines } from '../helpers/engines';
 import {
@@ -52,7 +54,72 @@ function admin(
 	});
 }
 
+/** A one-line sale paid by one payment-code tender. */
+function saleByCode(order: string, amount: number): Sale {
+	return {
+		id: crypto.randomUUID(),
+		number: `T1-20261126-${String(Math.floor(Math.random() * 1e4)).padStart(4, '0')}`,
+		cashier: '王芳',
+		createdAt: new Date().toISOString(),
+		lines: [
+			{
+				lineId: 'l1',
+				productId: null,
+				name: '测试商品',
+				barcode: null,
+				unitPrice: amount,
+				quantity: 1,
+				discount: 0,
+				total: amount
+			}
+		],
+		subtotal: amount,
+		discount: 0,
+		total: amount,
+		tenders: [{ kind: 'payment_code', amount, orderNo: order, chargeId: null, wallet: 'wechat' }]
+	};
+}
+
 describe.each(engines)('owner reviews on $name', (engine) => {
+	test("another store's sale naming a charge does not hide it; sales that match no paid charge are listed", async () => {
+		const h = await startHarness(engine);
+		try {
+			const a = body(wechatCode('00'));
+			expect(((await h.service.create(h.till, a)).body as ChargeView).state).toBe('paid');
+			const b = body(wechatCode('00'));
+			expect(((await h.service.create(h.till, b)).body as ChargeView).state).toBe('paid');
+			// Store B's till names store A's order; store A's own till records b for 0.01.
+			const foreign = saleByCode(a.order_no, 2345);
+			const [r1] = await recordSales(h.db.db, h.otherTill, [foreign]);
+			expect(r1).toMatchObject({ status: 'applied', flagged: [`charge_missing:${a.order_no}`] });
+			const cheap = saleByCode(b.order_no, 1);
+			const [r2] = await recordSales(h.db.db, h.till, [cheap]);
+			expect(r2).toMatchObject({ flagged: [`charge_amount_mismatch:${b.order_no}`] });
+
+			const at = Date.now() + UNSOLD_GRACE_MS + 60_000;
+			const items = await chargesNeedingOwner(h.db.db, at);
+			expect(items.map((i) => [i.kind, i.ref])).toEqual([
+				['unsold', `order:${a.order_no}`],
+				['sale', `sale:${foreign.id}`],
+				['sale', `sale:${cheap.id}`]
+			]);
+			expect(items[1]!.detail).toBe(
+				`sale ${foreign.number}: paid by payment code ${a.order_no}, which is no charge of this store`
+			);
+			expect(items[2]).toMatchObject({
+				amount: '0.01',
+				detail: expect.stringContaining('another amount')
+			});
+			await reviewAttentionItem(h.db.db, `sale:${cheap.id}`, 'customer paid the rest in cash', at);
+			expect((await chargesNeedingOwner(h.db.db, at)).map((i) => i.ref)).toEqual([
+				`order:${a.order_no}`,
+				`sale:${foreign.id}`
+			]);
+		} finally {
+			await h.close();
+		}
+	});
+
 	test('a reviewed item leaves the list, keeps its note, and comes back when its kind changes', async () => {
 		const h = await startHarness(engine, { deadlineMs: 1000 });
 		try {

@@ -764,8 +764,11 @@ export class ChargeService {
 }
 
 export interface AttentionItem {
-	kind: 'late' | 'unknown' | 'mismatch' | 'orphan' | 'flagged' | 'unsold';
-	/** What the owner names to mark it dealt with: `order:<order_no>` or `notification:<id>`. */
+	kind: 'late' | 'unknown' | 'mismatch' | 'orphan' | 'flagged' | 'unsold' | 'sale';
+	/**
+	 * What the owner names to mark it dealt with: `order:<order_no>`, `notification:<id>` or
+	 * `sale:<id>`.
+	 */
 	ref: string;
 	order_no: string | null;
 	store_id: string | null;
@@ -797,8 +800,9 @@ type Pending = AttentionItem & { subject: string };
 
 /**
  * Everything the owner must look at: late payments to refund, unknown outcomes, mismatches,
- * orphans, and money taken with no sale recorded for it (`unsold`: the cashier abandoned the
- * wait and the customer paid anyway before the deadline, or a till lost the sale). Items the
+ * orphans, money taken with no sale recorded for it (`unsold`: the cashier abandoned the
+ * wait and the customer paid anyway before the deadline, or a till lost the sale), and sales
+ * whose payment-code tender matches no paid charge of the store (`sale`). Items the
  * owner marked dealt with (`reviewAttentionItem`) are left out unless `includeReviewed`.
  */
 export async function chargesNeedingOwner(
@@ -873,6 +877,21 @@ export async function reviewAttentionItem(
 	return { ...view, reviewed: { at: new Date(now).toISOString(), note: text } };
 }
 
+/** A sale's flag (sales.ts) in the owner's words. */
+function saleFlagText(flag: string): string {
+	const [what, order, state] = flag.split(':');
+	switch (what) {
+		case 'charge_missing':
+			return `paid by payment code ${order}, which is no charge of this store`;
+		case 'charge_not_paid':
+			return `paid by payment code ${order}, whose charge is ${state}, not paid`;
+		case 'charge_amount_mismatch':
+			return `paid by payment code ${order} for another amount than the charge's`;
+		default:
+			return flag;
+	}
+}
+
 async function attentionCandidates(db: Kysely<Database>, now: number): Promise<Pending[]> {
 	const charges = await db
 		.selectFrom('charges')
@@ -928,9 +947,13 @@ async function attentionCandidates(db: Kysely<Database>, now: number): Promise<P
 		.where(({ not, exists, selectFrom }) =>
 			not(
 				exists(
+					// A sale of the charge's own store: another store's till naming this order gets
+					// its sale flagged (charge_missing), and must not hide this store's money.
 					selectFrom('sale_tenders')
+						.innerJoin('sales', 'sales.id', 'sale_tenders.sale_id')
 						.select('sale_tenders.order_no')
 						.whereRef('sale_tenders.order_no', '=', 'charges.order_no')
+						.whereRef('sales.store_id', '=', 'charges.store_id')
 				)
 			)
 		)
@@ -949,6 +972,27 @@ async function attentionCandidates(db: Kysely<Database>, now: number): Promise<P
 			detail:
 				'paid, but no sale names this charge: find the sale or refund it in the Teegon account',
 			at: new Date(c.created_at).toISOString(),
+			reviewed: null
+		});
+	}
+	const flaggedSales = await db
+		.selectFrom('sales')
+		.select(['id', 'store_id', 'number', 'total', 'flags', 'received_at'])
+		.where('flags', 'is not', null)
+		.orderBy('received_at')
+		.execute();
+	for (const sale of flaggedSales) {
+		items.push({
+			kind: 'sale',
+			subject: `sale:${sale.id}`,
+			ref: `sale:${sale.id}`,
+			order_no: null,
+			store_id: sale.store_id,
+			amount: formatYuan(sale.total),
+			charge_id: null,
+			state: null,
+			detail: `sale ${sale.number}: ${(sale.flags ?? '').split('|').map(saleFlagText).join('; ')}`,
+			at: new Date(Number(sale.received_at)).toISOString(),
 			reviewed: null
 		});
 	}
