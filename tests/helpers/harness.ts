@@ -12,7 +12,7 @@ import { createTeegonClient } from '../../src/lib/server/teegon/client';
 import type { TeegonApi } from '../../src/lib/server/teegon/types';
 import { authenticate, createTill } from '../../src/lib/server/tills';
 import type { Engine } from './engines';
-import type { DatabaseTarget } from '../../src/lib/server/db';
+import { sql, type DatabaseTarget } from '../../src/lib/server/db';
 
 export const CLIENT_ID = 'test-client';
 export const CLIENT_SECRET = 'test-secret-0123456789';
@@ -33,6 +33,8 @@ export interface HarnessOptions {
 	refuseNotifications?: boolean;
 	/** Default 300 000 (five minutes), as the server's default. */
 	authCodeReuseWindowMs?: number;
+	/** The service's log lines (default: dropped). */
+	log?: (line: string) => void;
 }
 
 export interface Harness {
@@ -112,7 +114,7 @@ export async function startHarness(engine: Engine, o: HarnessOptions = {}): Prom
 		authCodeReuseWindowMs: o.authCodeReuseWindowMs ?? 300_000,
 		teegonTimeoutMs: o.teegonTimeoutMs ?? 600,
 		lateWatchMs: o.lateWatchMs ?? 10_000,
-		log: () => undefined
+		log: o.log ?? (() => undefined)
 	});
 	service.start(30);
 	const ensureTill = async (store: string, name: string) => {
@@ -208,5 +210,33 @@ export function notificationFields(
 		status: 'SUCCESS',
 		timestamp: '1795000000',
 		...over
+	};
+}
+
+/**
+ * Makes every UPDATE of `charges` that matches `when` (SQL over NEW and OLD, the same on both
+ * engines) fail, as a full disk would; the returned function takes the failure away.
+ */
+export async function failChargeUpdates(h: Harness, when: string): Promise<() => Promise<void>> {
+	const db = h.db.db;
+	if (h.target.kind === 'sqlite') {
+		await sql
+			.raw(
+				`CREATE TRIGGER fail_updates BEFORE UPDATE ON charges WHEN ${when} BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`
+			)
+			.execute(db);
+		return async () => void (await sql`DROP TRIGGER fail_updates`.execute(db));
+	}
+	await sql
+		.raw(
+			`CREATE FUNCTION fail_updates() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF ${when} THEN RAISE EXCEPTION 'disk on fire'; END IF; RETURN NEW; END $$`
+		)
+		.execute(db);
+	await sql`CREATE TRIGGER fail_updates BEFORE UPDATE ON charges FOR EACH ROW EXECUTE FUNCTION fail_updates()`.execute(
+		db
+	);
+	return async () => {
+		await sql`DROP TRIGGER fail_updates ON charges`.execute(db);
+		await sql`DROP FUNCTION fail_updates()`.execute(db);
 	};
 }

@@ -12,13 +12,13 @@ import {
 	UNSOLD_LOOKBACK_MS,
 	type ChargeView
 } from '../../src/lib/server/charges/service';
-import { sql } from '../../src/lib/server/db';
 import { recordSales } from '../../src/lib/server/sales';
 import type { StatusOutcome, TeegonApi } from '../../src/lib/server/teegon/types';
 import { dropTestSchemas, engines } from '../helpers/engines';
 import {
 	CLIENT_SECRET,
 	alipayCode,
+	failChargeUpdates,
 	notificationFields,
 	orderNo,
 	startHarness,
@@ -347,27 +347,13 @@ describe.each(engines)('charges on $name', (engine) => {
 		test('a notification recorded but not applied (the update failed) is applied when Teegon sends it again', async () => {
 			const b = body(wechatCode('03')); // never confirmed: only the notification will say paid
 			await created(h, b);
-			// The charge's update fails while this trigger exists, as a full disk or a crash would.
-			if (h.target.kind === 'sqlite')
-				await sql`CREATE TRIGGER no_paid BEFORE UPDATE ON charges WHEN NEW.state = 'paid'
-					BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`.execute(h.db.db);
-			else {
-				await sql`CREATE FUNCTION no_paid() RETURNS trigger LANGUAGE plpgsql AS $$
-					BEGIN IF NEW.state = 'paid' THEN RAISE EXCEPTION 'disk on fire'; END IF; RETURN NEW; END $$`.execute(
-					h.db.db
-				);
-				await sql`CREATE TRIGGER no_paid BEFORE UPDATE ON charges FOR EACH ROW EXECUTE FUNCTION no_paid()`.execute(
-					h.db.db
-				);
-			}
+			// The charge's update fails, as a full disk or a crash would.
+			const restore = await failChargeUpdates(h, `NEW.state = 'paid'`);
 			const n = makeNotification(fieldsFor(b.order_no), CLIENT_SECRET);
 			try {
 				await expect(h.service.notify(n)).rejects.toThrow(/disk on fire/); // the route answers 500
 			} finally {
-				await sql`DROP TRIGGER no_paid${h.target.kind === 'postgres' ? sql` ON charges` : sql``}`.execute(
-					h.db.db
-				);
-				if (h.target.kind === 'postgres') await sql`DROP FUNCTION no_paid()`.execute(h.db.db);
+				await restore();
 			}
 			expect((await notificationsOf(h, b.order_no)).length).toBe(1); // recorded, not applied
 			expect(((await h.service.get(h.till, b.order_no)).body as ChargeView).state).toBe('pending');
@@ -622,6 +608,64 @@ describe.each(engines)('charges on $name', (engine) => {
 				const paid = await settle(h, order, 'paid', 8000);
 				// Never failed: the till was still waiting for the answer, and records the sale.
 				expect(paid.late).toBe(false);
+			} finally {
+				await h.close();
+			}
+		});
+
+		test('a status query hanging until its timeout does not hold back other charges', async () => {
+			let slowId: string | null = null;
+			const wrap = (t: TeegonApi): TeegonApi => ({
+				charge: (r, o) => t.charge(r, o),
+				barcodePayStatus: async (id, o) => {
+					if (id === slowId) await new Promise((r) => setTimeout(r, 3000));
+					return t.barcodePayStatus(id, o);
+				},
+				close: () => t.close()
+			});
+			// Notifications never get through: only status queries can tell.
+			const h = await startHarness(engine, {
+				deadlineMs: 20_000,
+				confirmDelayMs: 400,
+				wrapTeegon: wrap,
+				refuseNotifications: true
+			});
+			try {
+				const slow = await created(h, body(wechatCode('01')));
+				slowId = slow.charge_id;
+				const sentAt = Date.now();
+				const quick = await created(h, body(wechatCode('01')));
+				expect(quick.state).toBe('pending');
+				await settle(h, quick.order_no, 'paid', 2500);
+				expect(Date.now() - sentAt).toBeLessThan(2500); // not after the slow query's 3 s
+			} finally {
+				await h.close();
+			}
+		});
+
+		test('a check that fails (the database refuses its update) is retried later, not on every tick', async () => {
+			const lines: string[] = [];
+			const h = await startHarness(engine, {
+				deadlineMs: 20_000,
+				confirmDelayMs: 60_000,
+				refuseNotifications: true,
+				log: (l) => lines.push(l)
+			});
+			try {
+				const v = await created(h, body(wechatCode('01')));
+				// The worker's updates (they count the check) fail; nothing else does.
+				const restore = await failChargeUpdates(h, 'NEW.checks > OLD.checks');
+				try {
+					await new Promise((r) => setTimeout(r, 1500));
+				} finally {
+					await restore();
+				}
+				const failed = lines.filter((l) => l.startsWith(`[worker] check of charge`));
+				expect(failed.length).toBeGreaterThanOrEqual(1);
+				expect(failed.length).toBeLessThanOrEqual(2); // every 30 ms tick before: about 50
+				expect(((await h.service.get(h.till, v.order_no)).body as ChargeView).state).toBe(
+					'pending'
+				);
 			} finally {
 				await h.close();
 			}

@@ -129,6 +129,11 @@ export function observeStatus(outcome: StatusOutcome): Observation | null {
 	}
 }
 
+/** At most this many status checks at once per instance. */
+const MAX_CHECKS_IN_FLIGHT = 200;
+/** After a check failed (not the query: the check itself, a database error say), retry in. */
+const CHECK_RETRY_MS = 5000;
+
 type ResolvedOptions = Required<Omit<ChargeServiceOptions, 'log' | 'now'>> & {
 	log: (line: string) => void;
 	now: () => number;
@@ -141,6 +146,8 @@ export class ChargeService {
 	#ticking = false;
 	#prunedAt = 0;
 	#inFlight = new Set<Promise<unknown>>();
+	/** Status checks under way (tick). */
+	#checking = 0;
 	#stopped = false;
 
 	constructor(o: ChargeServiceOptions) {
@@ -539,16 +546,25 @@ export class ChargeService {
 				await this.pruneClaims(now).catch((e: Error) =>
 					this.#o.log(`[worker] pruning payment-code claims failed: ${e.message}`)
 				);
+			const room = MAX_CHECKS_IN_FLIGHT - this.#checking;
+			if (room <= 0) return 0;
 			const due = await this.#o.db
 				.selectFrom('charges')
 				.select(['id'])
 				.where('next_check_at', '<=', now)
 				.where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
 				.orderBy('next_check_at')
-				.limit(50)
+				.limit(Math.min(50, room))
 				.execute();
-			const work = due.map(({ id }) => this.#track(this.#check(id)));
-			await Promise.allSettled(work);
+			// Not awaited: one status query hanging until its timeout must not hold back the next
+			// tick's checks (other charges' polls and deadlines). A charge being checked is leased,
+			// so the next tick does not pick it again.
+			for (const { id } of due) {
+				this.#checking++;
+				void this.#track(this.#check(id))
+					.catch((e: Error) => this.#o.log(`[worker] check of charge ${id} failed: ${e.message}`))
+					.finally(() => this.#checking--);
+			}
 			return due.length;
 		} finally {
 			this.#ticking = false;
@@ -625,9 +641,14 @@ export class ChargeService {
 			await this.#apply(id, null, { releaseLease: true, checked: true });
 		} catch (e) {
 			this.#o.log(`[worker] check of charge ${id} failed: ${(e as Error).message}`);
+			// Try again later, not on every tick: a failure that lasts would otherwise spin.
 			await this.#o.db
 				.updateTable('charges')
-				.set({ lease_owner: null, lease_until: null })
+				.set({
+					lease_owner: null,
+					lease_until: null,
+					next_check_at: this.#o.now() + Math.max(this.#o.pollIntervalMs, CHECK_RETRY_MS)
+				})
 				.where('id', '=', id)
 				.where('lease_owner', '=', this.#o.instanceId)
 				.execute();
