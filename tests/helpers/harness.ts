@@ -47,6 +47,8 @@ export interface Harness {
 	notifyUrl: string;
 	/** Notify route answers, for assertions. */
 	notifyLog: { status: number; outcome: string }[];
+	/** Writes the service made durably (Db.durably): what each stored, and Teegon's charge calls by then. */
+	durableWrites: string[];
 	/** Stops the service (as a crash would: nothing is finished), keeps sandbox and database. */
 	crash(): Promise<void>;
 	close(): Promise<void>;
@@ -67,6 +69,30 @@ export async function startHarness(engine: Engine, o: HarnessOptions = {}): Prom
 	const target = o.target ?? engine.fresh();
 	const db = await openDatabase(target);
 	const notifyLog: Harness['notifyLog'] = [];
+	const durableWrites: string[] = [];
+	// Records what each durable write stored: the rows it added to charges and notifications.
+	const durably = async <T>(fn: () => Promise<T>): Promise<T> => {
+		const count = async () => {
+			const [c, n] = await Promise.all([
+				db.db
+					.selectFrom('charges')
+					.select((eb) => eb.fn.countAll<number>().as('n'))
+					.execute(),
+				db.db
+					.selectFrom('notifications')
+					.select((eb) => eb.fn.countAll<number>().as('n'))
+					.execute()
+			]);
+			return [Number(c[0]!.n), Number(n[0]!.n)];
+		};
+		const [c0, n0] = await count();
+		const r = await db.durably(fn);
+		const [c1, n1] = await count();
+		durableWrites.push(
+			`charges +${c1! - c0!}, notifications +${n1! - n0!}, Teegon charged ${sandbox.chargeCallCount}`
+		);
+		return r;
+	};
 	let service: ChargeService | null = null;
 	const receiver: Server = createServer((req, res) => {
 		let body = '';
@@ -103,6 +129,7 @@ export async function startHarness(engine: Engine, o: HarnessOptions = {}): Prom
 	await events.start();
 	service = new ChargeService({
 		direct: db.direct,
+		durably,
 		db: db.db,
 		teegon,
 		events,
@@ -152,6 +179,7 @@ export async function startHarness(engine: Engine, o: HarnessOptions = {}): Prom
 		otherTill,
 		notifyUrl,
 		notifyLog,
+		durableWrites,
 		crash: stopAll,
 		async close() {
 			await stopAll();

@@ -161,6 +161,25 @@ describe.each(engines)('charges on $name', (engine) => {
 			expect(items.find((i) => i.order_no === b.order_no)?.kind).toBe('unknown');
 		});
 
+		test('the charge is stored durably before Teegon is called, and a notification before its 200', async () => {
+			const own = await startHarness(engine); // no other test's notifications arrive here
+			try {
+				const b = body(wechatCode('03'));
+				await created(own, b);
+				expect(own.sandbox.chargeCallCount).toBe(1);
+				const r = await own.service.notify(
+					makeNotification(notificationFields(b.order_no), CLIENT_SECRET)
+				);
+				expect(r.status).toBe(200);
+				expect(own.durableWrites).toEqual([
+					'charges +1, notifications +0, Teegon charged 0',
+					'charges +0, notifications +1, Teegon charged 1'
+				]);
+			} finally {
+				await own.close();
+			}
+		});
+
 		test('sequential duplicate: same body → the stored charge, Teegon called once; other body → 409', async () => {
 			const b = body(wechatCode('00'));
 			const before = h.sandbox.chargeCallCount;

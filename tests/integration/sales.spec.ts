@@ -35,6 +35,38 @@ function sale(over: Partial<Sale> = {}): Sale {
 }
 
 describe.each(engines)('sales on $name', (engine) => {
+	test('a batch is stored durably before the till is told (one durable write per batch)', async () => {
+		const db = await openDatabase(engine.fresh());
+		try {
+			const made = await createTill(db.db, { store: 'S', name: 'T' });
+			const till = (await authenticate(db.db, made.token))!;
+			const count = async () =>
+				Number(
+					(
+						await db.db
+							.selectFrom('sales')
+							.select((eb) => eb.fn.countAll<number>().as('n'))
+							.executeTakeFirstOrThrow()
+					).n
+				);
+			const stored: number[] = [];
+			const durably = async <T>(fn: () => Promise<T>): Promise<T> => {
+				const before = await count();
+				const r = await db.durably(fn);
+				stored.push((await count()) - before);
+				return r;
+			};
+			const results = await recordSales(db.db, till, [sale(), sale(), sale()], Date.now(), durably);
+			expect(results.map((r) => r.status)).toEqual(['applied', 'applied', 'applied']);
+			expect(stored).toEqual([3]);
+			// Nothing valid to store: no write at all.
+			await recordSales(db.db, till, [{ id: 'x' }], Date.now(), durably);
+			expect(stored).toEqual([3]);
+		} finally {
+			await db.close();
+		}
+	});
+
 	test('each id applied once; concurrent batches with the same sales store one copy', async () => {
 		const db = await openDatabase(engine.fresh());
 		try {

@@ -88,3 +88,42 @@ describe('SQLite direct execution', () => {
 		}
 	});
 });
+
+describe('SQLite durable writes (Db.durably)', () => {
+	it('commits with synchronous = FULL within, NORMAL outside, also when writes overlap or fail', async () => {
+		const db = await openDatabase(fresh());
+		// 1 = NORMAL, 2 = FULL
+		const level = async () =>
+			(await sql<{ synchronous: number }>`PRAGMA synchronous`.execute(db.db)).rows[0]!.synchronous;
+		try {
+			expect(await level()).toBe(1);
+			let release!: () => void;
+			const held = new Promise<void>((r) => (release = r));
+			const first = db.durably(async () => {
+				expect(await level()).toBe(2);
+				await held;
+				await db.db.insertInto('stores').values({ id: 'a', name: 'A', created_at: 1 }).execute();
+			});
+			// A second durable write that ends first must not turn FULL off under the first.
+			await db.durably(async () => {
+				await db.db.insertInto('stores').values({ id: 'b', name: 'B', created_at: 1 }).execute();
+			});
+			expect(await level()).toBe(2);
+			release();
+			await first;
+			expect(await level()).toBe(1);
+			await expect(
+				db.durably(async () => {
+					throw new Error('refused');
+				})
+			).rejects.toThrow('refused');
+			expect(await level()).toBe(1);
+			expect(await db.db.selectFrom('stores').select('id').orderBy('id').execute()).toEqual([
+				{ id: 'a' },
+				{ id: 'b' }
+			]);
+		} finally {
+			await db.close();
+		}
+	});
+});

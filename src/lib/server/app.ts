@@ -59,6 +59,7 @@ export async function createApp(env: Env): Promise<TillApp> {
 	const charges = new ChargeService({
 		db: db.db,
 		direct: db.direct,
+		durably: db.durably,
 		teegon,
 		events,
 		notifyUrl: `${config.publicBaseUrl}/api/teegon/notify`,

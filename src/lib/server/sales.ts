@@ -6,6 +6,7 @@
 import type { Kysely } from 'kysely';
 import type { Sale, SyncSaleResult, Tender } from '../sale';
 import type { Database } from './db/schema';
+import { alreadyDurable } from './db';
 
 export const MAX_SALES_PER_BATCH = 500;
 const MAX_LINES = 500;
@@ -82,7 +83,9 @@ export async function recordSales(
 	db: Kysely<Database>,
 	till: { id: string; storeId: string },
 	sales: unknown[],
-	now = Date.now()
+	now = Date.now(),
+	/** Db.durably: the till deletes what it is told is stored, so it must outlive a power cut. */
+	durably: <T>(fn: () => Promise<T>) => Promise<T> = alreadyDurable
 ): Promise<SyncSaleResult[]> {
 	const results = new Map<number, SyncSaleResult>();
 	const valid: { index: number; sale: Sale }[] = [];
@@ -99,117 +102,119 @@ export async function recordSales(
 			});
 	});
 	if (valid.length) {
-		await db.transaction().execute(async (trx) => {
-			const ids = valid.map((v) => v.sale.id);
-			const existing = new Map(
-				(
-					await trx
-						.selectFrom('sales')
-						.select(['id', 'store_id', 'flags'])
-						.where('id', 'in', ids)
-						.execute()
-				).map((r) => [r.id, r])
-			);
-			const orderNos = valid.flatMap((v) =>
-				v.sale.tenders.flatMap((t) => (t.kind === 'payment_code' ? [t.orderNo] : []))
-			);
-			const charges = new Map(
-				orderNos.length
-					? (
-							await trx
-								.selectFrom('charges')
-								.select(['order_no', 'store_id', 'state', 'amount'])
-								.where('order_no', 'in', orderNos)
-								.execute()
-						).map((c) => [c.order_no, c])
-					: []
-			);
-			const seen = new Set<string>();
-			for (const { index, sale } of valid) {
-				const prior = existing.get(sale.id);
-				if (prior || seen.has(sale.id)) {
-					results.set(
-						index,
-						prior && prior.store_id !== till.storeId
-							? {
-									id: sale.id,
-									status: 'rejected',
-									error: {
-										code: 'id_conflict',
-										field: 'id',
-										message: 'id: already used by another store'
+		await durably(() =>
+			db.transaction().execute(async (trx) => {
+				const ids = valid.map((v) => v.sale.id);
+				const existing = new Map(
+					(
+						await trx
+							.selectFrom('sales')
+							.select(['id', 'store_id', 'flags'])
+							.where('id', 'in', ids)
+							.execute()
+					).map((r) => [r.id, r])
+				);
+				const orderNos = valid.flatMap((v) =>
+					v.sale.tenders.flatMap((t) => (t.kind === 'payment_code' ? [t.orderNo] : []))
+				);
+				const charges = new Map(
+					orderNos.length
+						? (
+								await trx
+									.selectFrom('charges')
+									.select(['order_no', 'store_id', 'state', 'amount'])
+									.where('order_no', 'in', orderNos)
+									.execute()
+							).map((c) => [c.order_no, c])
+						: []
+				);
+				const seen = new Set<string>();
+				for (const { index, sale } of valid) {
+					const prior = existing.get(sale.id);
+					if (prior || seen.has(sale.id)) {
+						results.set(
+							index,
+							prior && prior.store_id !== till.storeId
+								? {
+										id: sale.id,
+										status: 'rejected',
+										error: {
+											code: 'id_conflict',
+											field: 'id',
+											message: 'id: already used by another store'
+										}
 									}
-								}
-							: {
-									id: sale.id,
-									status: 'duplicate',
-									...(prior?.flags ? { flagged: prior.flags.split('|') } : {})
-								}
-					);
-					continue;
-				}
-				seen.add(sale.id);
-				// Every payment-code tender must be a paid charge of this store, for its amount.
-				const flags: string[] = [];
-				for (const t of sale.tenders) {
-					if (t.kind !== 'payment_code') continue;
-					const c = charges.get(t.orderNo);
-					if (!c || c.store_id !== till.storeId) flags.push(`charge_missing:${t.orderNo}`);
-					else if (c.state !== 'paid') flags.push(`charge_not_paid:${t.orderNo}:${c.state}`);
-					else if (c.amount !== t.amount) flags.push(`charge_amount_mismatch:${t.orderNo}`);
-				}
-				await trx
-					.insertInto('sales')
-					.values({
-						id: sale.id,
-						store_id: till.storeId,
-						till_id: till.id,
-						number: sale.number,
-						cashier: sale.cashier,
-						created_at: new Date(sale.createdAt).toISOString(),
-						received_at: now,
-						subtotal: sale.subtotal,
-						discount: sale.discount,
-						total: sale.total,
-						body: JSON.stringify(sale),
-						flags: flags.length ? flags.join('|') : null
-					})
-					.execute();
-				await trx
-					.insertInto('sale_lines')
-					.values(
-						sale.lines.map((l, i) => ({
-							sale_id: sale.id,
-							line_no: i,
-							product_id: l.productId ?? null,
-							name: l.name,
-							quantity: l.quantity,
-							unit_price: l.unitPrice,
-							discount: l.discount,
-							total: l.total
-						}))
-					)
-					.execute();
-				if (sale.tenders.length)
+								: {
+										id: sale.id,
+										status: 'duplicate',
+										...(prior?.flags ? { flagged: prior.flags.split('|') } : {})
+									}
+						);
+						continue;
+					}
+					seen.add(sale.id);
+					// Every payment-code tender must be a paid charge of this store, for its amount.
+					const flags: string[] = [];
+					for (const t of sale.tenders) {
+						if (t.kind !== 'payment_code') continue;
+						const c = charges.get(t.orderNo);
+						if (!c || c.store_id !== till.storeId) flags.push(`charge_missing:${t.orderNo}`);
+						else if (c.state !== 'paid') flags.push(`charge_not_paid:${t.orderNo}:${c.state}`);
+						else if (c.amount !== t.amount) flags.push(`charge_amount_mismatch:${t.orderNo}`);
+					}
 					await trx
-						.insertInto('sale_tenders')
+						.insertInto('sales')
+						.values({
+							id: sale.id,
+							store_id: till.storeId,
+							till_id: till.id,
+							number: sale.number,
+							cashier: sale.cashier,
+							created_at: new Date(sale.createdAt).toISOString(),
+							received_at: now,
+							subtotal: sale.subtotal,
+							discount: sale.discount,
+							total: sale.total,
+							body: JSON.stringify(sale),
+							flags: flags.length ? flags.join('|') : null
+						})
+						.execute();
+					await trx
+						.insertInto('sale_lines')
 						.values(
-							sale.tenders.map((t, i) => ({
+							sale.lines.map((l, i) => ({
 								sale_id: sale.id,
-								tender_no: i,
-								kind: t.kind,
-								amount: t.amount,
-								order_no: t.kind === 'payment_code' ? t.orderNo : null
+								line_no: i,
+								product_id: l.productId ?? null,
+								name: l.name,
+								quantity: l.quantity,
+								unit_price: l.unitPrice,
+								discount: l.discount,
+								total: l.total
 							}))
 						)
 						.execute();
-				results.set(index, {
-					id: sale.id,
-					status: 'applied',
-					...(flags.length ? { flagged: flags } : {})
-				});
-			}
-		});
+					if (sale.tenders.length)
+						await trx
+							.insertInto('sale_tenders')
+							.values(
+								sale.tenders.map((t, i) => ({
+									sale_id: sale.id,
+									tender_no: i,
+									kind: t.kind,
+									amount: t.amount,
+									order_no: t.kind === 'payment_code' ? t.orderNo : null
+								}))
+							)
+							.execute();
+					results.set(index, {
+						id: sale.id,
+						status: 'applied',
+						...(flags.length ? { flagged: flags } : {})
+					});
+				}
+			})
+		);
 	}
 	return sales.map((_, i) => results.get(i)!);
 }

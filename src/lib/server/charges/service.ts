@@ -8,7 +8,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { ChargeView } from '../../charge';
 import { formatYuan, parseYuan, type Fen } from '../../money';
-import { isUniqueViolation, type SqliteDirect } from '../db';
+import { alreadyDurable, isUniqueViolation, type SqliteDirect } from '../db';
 import { PreparedQueries } from '../db/prepared';
 import type { Charge, Database } from '../db/schema';
 import { verify } from '../teegon/sign';
@@ -34,6 +34,8 @@ export interface ChargeServiceOptions {
 	db: Kysely<Database>;
 	/** SQLite: the connection's direct executor (db/index.ts), for the hot statements. */
 	direct?: SqliteDirect | null;
+	/** Db.durably: for the writes Teegon or the till act on at once. Default: run as is. */
+	durably?: <T>(fn: () => Promise<T>) => Promise<T>;
 	teegon: TeegonApi;
 	events: ChargeEvents;
 	/** Teegon posts notifications here. */
@@ -157,6 +159,7 @@ export class ChargeService {
 			instanceId: randomUUID(),
 			log: logInfo,
 			now: () => Date.now(),
+			durably: alreadyDurable,
 			...o
 		} as ResolvedOptions;
 		this.#q = new PreparedQueries(this.#o.db, this.#o.direct ?? null);
@@ -263,13 +266,17 @@ export class ChargeService {
 			};
 			try {
 				const columns = Object.keys(row) as (keyof typeof row)[];
-				await this.#q.run(
-					'insert-charge',
-					columns.map((c) => row[c]),
-					(args) =>
-						this.#o.db
-							.insertInto('charges')
-							.values(Object.fromEntries(columns.map((c, i) => [c, args[i]])) as typeof row)
+				// Teegon is called next: the charge (and its claim, committed just before) must
+				// outlive a power cut, or a till's retry would charge the order a second time.
+				await this.#o.durably(() =>
+					this.#q.run(
+						'insert-charge',
+						columns.map((c) => row[c]),
+						(args) =>
+							this.#o.db
+								.insertInto('charges')
+								.values(Object.fromEntries(columns.map((c, i) => [c, args[i]])) as typeof row)
+					)
 				);
 			} catch (e) {
 				if (isUniqueViolation(e)) continue; // a concurrent duplicate won: answer as a repeat
@@ -466,19 +473,22 @@ export class ChargeService {
 
 		let duplicate = false;
 		try {
-			await this.#o.db
-				.insertInto('notifications')
-				.values({
-					id: randomUUID(),
-					digest,
-					received_at: now,
-					order_no: orderNo,
-					charge_id: fields.charge_id ?? null,
-					fields: JSON.stringify(fields),
-					outcome,
-					store_id: charge?.store_id ?? null
-				})
-				.execute();
+			// Answered 200 below, Teegon will not send it again: it must outlive a power cut.
+			await this.#o.durably(() =>
+				this.#o.db
+					.insertInto('notifications')
+					.values({
+						id: randomUUID(),
+						digest,
+						received_at: now,
+						order_no: orderNo,
+						charge_id: fields.charge_id ?? null,
+						fields: JSON.stringify(fields),
+						outcome,
+						store_id: charge?.store_id ?? null
+					})
+					.execute()
+			);
 		} catch (e) {
 			if (!isUniqueViolation(e)) throw e;
 			// A replay. It is applied again all the same: applying is idempotent, and the first

@@ -29,7 +29,33 @@ export interface Db {
 	checkpointer: Checkpointer | null;
 	/** SQLite only: runs compiled SQL synchronously on the connection (see SqliteDirect). */
 	direct: SqliteDirect | null;
+	/**
+	 * Runs `fn` so that what it commits survives a power cut, not only a crash of the process:
+	 * for writes that something outside relies on as soon as they are done (a charge stored
+	 * before Teegon is called, a notification answered 200, sales acknowledged to a till).
+	 * SQLite commits with `synchronous = NORMAL` (WAL): the commit is in the operating
+	 * system's cache, and a power cut in the next seconds loses it. Within `fn` the connection
+	 * commits with `FULL` (the log is synced first); a FULL commit also syncs every earlier
+	 * commit's frames. PostgreSQL commits are synced anyway: `fn` just runs.
+	 */
+	durably<T>(fn: () => Promise<T>): Promise<T>;
 	close(): Promise<void>;
+}
+
+/** Runs `fn` as it is: for engines whose commits are durable, and for tests. */
+export const alreadyDurable = <T>(fn: () => Promise<T>): Promise<T> => fn();
+
+/** `Db.durably` for a SQLite connection: FULL while at least one `fn` runs. */
+function sqliteDurably(file: SQLite.Database): Db['durably'] {
+	let depth = 0;
+	return async <T>(fn: () => Promise<T>): Promise<T> => {
+		if (depth++ === 0) file.pragma('synchronous = FULL');
+		try {
+			return await fn();
+		} finally {
+			if (--depth === 0 && file.open) file.pragma('synchronous = NORMAL');
+		}
+	};
 }
 
 // int8 (COUNT, SUM, bigint columns) arrives as text by default; every such value here is
@@ -120,11 +146,13 @@ export async function openDatabase(
 	let pool: pg.Pool | null = null;
 	let checkpointer: Checkpointer | null = null;
 	let direct: SqliteDirect | null = null;
+	let durably: Db['durably'] = alreadyDurable;
 	if (target.kind === 'sqlite') {
 		if (target.file !== ':memory:') mkdirSync(dirname(target.file), { recursive: true });
 		const file = new SQLite(target.file);
 		file.pragma('journal_mode = WAL');
-		file.pragma('synchronous = NORMAL');
+		file.pragma('synchronous = NORMAL'); // FULL where it matters: see Db.durably
+		durably = sqliteDurably(file);
 		file.pragma('busy_timeout = 5000');
 		file.pragma('foreign_keys = ON');
 		// After a checkpoint lets the log start over, trim the file back to this size.
@@ -167,6 +195,7 @@ export async function openDatabase(
 		target,
 		checkpointer,
 		direct,
+		durably,
 		async close() {
 			await checkpointer?.stop();
 			await db.destroy();

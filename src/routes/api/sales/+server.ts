@@ -23,7 +23,10 @@ export const POST: RequestHandler = async ({ request, locals }) => {
 		);
 	for (let attempt = 0; ; attempt++) {
 		try {
-			return json({ results: await recordSales(app().db.db, locals.till!, sales) });
+			const { db } = app();
+			return json({
+				results: await recordSales(db.db, locals.till!, sales, Date.now(), db.durably)
+			});
 		} catch (e) {
 			// Two tabs or instances racing on the same ids: the retry sees them as duplicates.
 			if (!isUniqueViolation(e) || attempt >= 2) throw e;
