@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../src/lib/server/db';
 import { createTill } from '../src/lib/server/tills';
+import { freePort } from '../tests/helpers/server';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 3000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
@@ -160,7 +161,7 @@ async function main() {
 				const db = await openDatabase({ kind: 'sqlite', file: dbFile });
 				const { token } = await createTill(db.db, { store: 'Bench', name: `Till ${i}` });
 				await db.close();
-				const port = 4000 + Math.floor(Math.random() * 1000) + i;
+				const port = await freePort(); // not a guess: 4369 (RabbitMQ's epmd) was taken here
 				const profile = process.env.BENCH_PROFILE && i === 0 && kind === 'till';
 				const till = await startProcess(
 					process.execPath,
