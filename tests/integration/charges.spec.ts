@@ -267,6 +267,8 @@ describe.each(engines)('charges on $name', (engine) => {
 				[{ subject: '' }, 'subject'],
 				[{ subject: '字'.repeat(129) }, 'subject'],
 				[{ subject: 5 }, 'subject'],
+				[{ subject: '矿泉水\u0000' }, 'subject'],
+				[{ subject: '矿泉水\n×2' }, 'subject'],
 				[{ auth_code: '123456789' }, 'auth_code'],
 				[{ auth_code: '1'.repeat(25) }, 'auth_code'],
 				[{ auth_code: '13456789012345678a' }, 'auth_code'],

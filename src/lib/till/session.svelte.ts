@@ -768,7 +768,12 @@ export class TillSession {
 		const names = this.cart.lines.map((l) => l.name);
 		const first = names[0] ?? this.i18n.t('sale.title');
 		const more = names.length > 1 ? ` 等${this.totals.itemCount}件` : '';
-		return [...`${this.storeName} ${first}${more}`].slice(0, SUBJECT_MAX).join('');
+		// The server refuses control characters; a product name imported with a line break
+		// must not make the payment fail.
+		return [...`${this.storeName} ${first}${more}`]
+			.map((ch) => (ch < ' ' || ch === '\x7f' ? ' ' : ch))
+			.slice(0, SUBJECT_MAX)
+			.join('');
 	}
 
 	async #charge(authCode: string, wallet: Wallet, amount: Fen): Promise<void> {

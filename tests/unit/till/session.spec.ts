@@ -31,6 +31,17 @@ const COLA = {
 	favourite: true,
 	version: 2
 };
+/** Imported from a CSV whose name cell held a line break and a tab. */
+const SNACK = {
+	id: 'p-snack',
+	name: '薯片\n原味\t70g',
+	price: 600,
+	barcodes: ['6901234560039'],
+	category: '零食',
+	pinyin: 'sp',
+	favourite: false,
+	version: 2
+};
 const WECHAT_PAID = '134567890123456700';
 
 class MemoryStorage implements KeyValueStorage {
@@ -79,7 +90,7 @@ class FakeServer {
 			});
 		}
 		if (url.pathname === '/api/catalog') {
-			return json(200, { version: 2, products: [WATER, COLA], deleted: [] });
+			return json(200, { version: 2, products: [WATER, COLA, SNACK], deleted: [] });
 		}
 		if (url.pathname === '/api/sales' && method === 'POST') {
 			const body = JSON.parse(String(init?.body)) as { sales: { id: string }[] };
@@ -278,6 +289,14 @@ describe('paying', () => {
 		expect((await db.charges.get(orderNo))?.state).toBe('recorded');
 	});
 
+	test('the charge subject carries no control characters, whatever the product names hold', async () => {
+		const session = await startSession();
+		await session.handleScan('6901234560039');
+		await session.handleScan(WECHAT_PAID);
+		expect(server.posts[0]!.subject).toMatch(/薯片 原味 70g$/);
+		expect(session.lastSale?.tenders[0]).toMatchObject({ kind: 'payment_code', amount: 600 });
+	});
+
 	test('split: part cash, the rest by payment code', async () => {
 		const session = await startSession();
 		await session.handleScan('6901234560022');
@@ -429,7 +448,7 @@ describe('pairing (live mode)', () => {
 		expect(storage.getItem('till.token')).toBe('till_good');
 		expect(session.tillName).toBe('1号收银台 Till 1');
 		expect(session.tillCode).toBe('T1');
-		await expect.poll(() => session.catalogCount).toBe(2);
+		await expect.poll(() => session.catalogCount).toBe(3);
 	});
 });
 

@@ -23,6 +23,14 @@ const invalid = (field: string, message: string): Validated<never> => ({
 	error: { code: 'invalid', field, message: `${field}: ${message}` }
 });
 
+function hasControlCharacter(text: string): boolean {
+	for (let i = 0; i < text.length; i++) {
+		const c = text.charCodeAt(i);
+		if (c < 0x20 || c === 0x7f) return true;
+	}
+	return false;
+}
+
 export function validateChargeInput(body: unknown, maxAmount: Fen): Validated<ChargeInput> {
 	if (!body || typeof body !== 'object' || Array.isArray(body))
 		return invalid('body', 'must be a JSON object');
@@ -50,6 +58,10 @@ export function validateChargeInput(body: unknown, maxAmount: Fen): Validated<Ch
 	const subjectLength = [...subject].length;
 	if (subjectLength < 1 || subjectLength > 128 || subject.trim() === '')
 		return invalid('subject', 'must be 1 to 128 characters');
+	// A NUL is refused by PostgreSQL's text type (a 500, not a 400) and no control character
+	// belongs on a wallet's payment screen.
+	if (hasControlCharacter(subject))
+		return invalid('subject', 'must not contain control characters (NUL, tab, line breaks)');
 
 	const authCode = b.auth_code;
 	if (typeof authCode !== 'string') return invalid('auth_code', 'is required and must be text');
