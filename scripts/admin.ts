@@ -26,7 +26,7 @@ const USAGE = `usage: npm run admin -- <command> [options]
   migrate                                run pending database migrations
   attention [--json] [--all]             list what needs the owner (late, unknown, mismatched, orphan, paid without a sale, sale without its charge);
                                          --all: also those marked dealt with
-  review REF --note TEXT                 mark an item dealt with (REF as attention prints it: order:… or notification:…),
+  review REF --note TEXT                 mark an item dealt with (REF as attention prints it: late:ORDER, unsold:ORDER, orphan:ID, sale:ID…),
                                          saying what was done; it leaves the list unless its kind changes
   import-products FILE [--store NAME]    import or update products from a CSV file (default store: the demo store)`;
 
@@ -115,7 +115,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 function attentionLine(i: AttentionItem): string {
-	const line = `${i.at}  ${i.kind.padEnd(8)} ${i.ref}  ¥${i.amount ?? '?'}  charge ${i.charge_id ?? '-'}  ${i.detail}`;
+	const line = `${i.at}  ${i.ref}  ¥${i.amount ?? '?'}  charge ${i.charge_id ?? '-'}  ${i.detail}`;
 	return i.reviewed ? `${line}\n    dealt with ${i.reviewed.at}: ${i.reviewed.note}` : line;
 }
 

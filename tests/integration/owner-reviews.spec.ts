@@ -23,6 +23,7 @@ import {
 	notificationFields,
 	orderNo,
 	startHarness,
+	until,
 	wechatCode
 } from '../helpers/harness';
 
@@ -99,7 +100,7 @@ describe.each(engines)('owner reviews on $name', (engine) => {
 			const at = Date.now() + UNSOLD_GRACE_MS + 60_000;
 			const items = await chargesNeedingOwner(h.db.db, at);
 			expect(items.map((i) => [i.kind, i.ref])).toEqual([
-				['unsold', `order:${a.order_no}`],
+				['unsold', `unsold:${a.order_no}`],
 				['sale', `sale:${foreign.id}`],
 				['sale', `sale:${cheap.id}`]
 			]);
@@ -112,7 +113,7 @@ describe.each(engines)('owner reviews on $name', (engine) => {
 			});
 			await reviewAttentionItem(h.db.db, `sale:${cheap.id}`, 'customer paid the rest in cash', at);
 			expect((await chargesNeedingOwner(h.db.db, at)).map((i) => i.ref)).toEqual([
-				`order:${a.order_no}`,
+				`unsold:${a.order_no}`,
 				`sale:${foreign.id}`
 			]);
 		} finally {
@@ -144,7 +145,7 @@ describe.each(engines)('owner reviews on $name', (engine) => {
 			]);
 
 			const orphan = (await chargesNeedingOwner(h.db.db, at)).find((i) => i.kind === 'orphan')!;
-			expect(orphan.ref).toMatch(/^notification:/);
+			expect(orphan.ref).toMatch(/^orphan:/);
 			const reviewed = await reviewAttentionItem(
 				h.db.db,
 				orphan.ref,
@@ -155,8 +156,8 @@ describe.each(engines)('owner reviews on $name', (engine) => {
 				kind: 'orphan',
 				reviewed: { note: 'not ours: other shop' }
 			});
-			await reviewAttentionItem(h.db.db, `order:${paid.order_no}`, 'refunded in Teegon', at);
-			await reviewAttentionItem(h.db.db, `order:${lost.order_no}`, 'asked Teegon', at);
+			await reviewAttentionItem(h.db.db, `unsold:${paid.order_no}`, 'refunded in Teegon', at);
+			await reviewAttentionItem(h.db.db, `unknown:${lost.order_no}`, 'asked Teegon', at);
 			expect(await list()).toEqual([]);
 			expect(await list(true)).toEqual([
 				`unknown ${lost.order_no} (asked Teegon)`,
@@ -165,7 +166,7 @@ describe.each(engines)('owner reviews on $name', (engine) => {
 			]);
 
 			// Reviewing again replaces the note.
-			await reviewAttentionItem(h.db.db, `order:${lost.order_no}`, 'Teegon: still checking', at);
+			await reviewAttentionItem(h.db.db, `unknown:${lost.order_no}`, 'Teegon: still checking', at);
 			expect(await list(true)).toContain(`unknown ${lost.order_no} (Teegon: still checking)`);
 
 			// The unknown charge then gets a notification with another amount: a new kind, listed.
@@ -179,13 +180,45 @@ describe.each(engines)('owner reviews on $name', (engine) => {
 		}
 	});
 
+	test('each problem of a charge is its own item: a reviewed mismatch does not hide a later late payment', async () => {
+		const h = await startHarness(engine, { deadlineMs: 300 });
+		try {
+			const b = body(wechatCode('03')); // never confirmed: failed at the deadline
+			await h.service.create(h.till, b);
+			await until(async () => {
+				const v = (await h.service.get(h.till, b.order_no)).body as ChargeView;
+				return v.state === 'failed';
+			});
+			const wrong = makeNotification(
+				notificationFields(b.order_no, { amount: '0.01' }),
+				CLIENT_SECRET
+			);
+			expect(await h.service.notify(wrong)).toMatchObject({ outcome: 'mismatch' });
+			const refs = async () => (await chargesNeedingOwner(h.db.db)).map((i) => i.ref);
+			expect(await refs()).toEqual([`mismatch:${b.order_no}`]);
+			await reviewAttentionItem(h.db.db, `mismatch:${b.order_no}`, 'asked Teegon');
+			expect(await refs()).toEqual([]);
+			// Then Teegon reports the payment for the right amount: money taken after "failed".
+			const right = makeNotification(notificationFields(b.order_no), CLIENT_SECRET);
+			expect(await h.service.notify(right)).toMatchObject({ outcome: 'applied' });
+			expect(await refs()).toEqual([`late:${b.order_no}`]);
+			expect(
+				(await chargesNeedingOwner(h.db.db, Date.now(), { includeReviewed: true })).map(
+					(i) => `${i.ref} ${i.reviewed ? 'reviewed' : 'open'}`
+				)
+			).toEqual([`mismatch:${b.order_no} reviewed`, `late:${b.order_no} open`]);
+		} finally {
+			await h.close();
+		}
+	});
+
 	test('a review with a bad ref or note is refused, naming the field, and stores nothing', async () => {
 		const h = await startHarness(engine);
 		try {
 			const paid = body(wechatCode('00'));
 			await h.service.create(h.till, paid);
 			const at = Date.now() + UNSOLD_GRACE_MS + 60_000;
-			const ref = `order:${paid.order_no}`;
+			const ref = `unsold:${paid.order_no}`;
 			const refused = async (r: string, note: string, now = at): Promise<string[] | null> =>
 				reviewAttentionItem(h.db.db, r, note, now).then(
 					() => null,
@@ -199,9 +232,9 @@ describe.each(engines)('owner reviews on $name', (engine) => {
 				'note',
 				`note: at most ${REVIEW_NOTE_MAX} characters`
 			]);
-			expect(await refused('order:NO-SUCH', 'refunded')).toEqual([
+			expect(await refused('late:NO-SUCH', 'refunded')).toEqual([
 				'ref',
-				expect.stringMatching(/^ref: "order:NO-SUCH" is not on the owner's list/)
+				expect.stringMatching(/^ref: "late:NO-SUCH" is not on the owner's list/)
 			]);
 			// Paid with no sale is on the list only after the grace hour.
 			expect((await refused(ref, 'refunded', Date.now()))?.[0]).toBe('ref');
@@ -247,17 +280,19 @@ describe.each(engines)('owner reviews on $name', (engine) => {
 		}
 		const listed = await admin(['attention'], url);
 		expect(listed.code).toBe(0);
-		expect(listed.stdout).toMatch(/orphan\s+notification:n-1\s+¥23\.45/);
+		expect(listed.stdout).toMatch(
+			/Z {2}orphan:n-1 {2}¥23\.45 {2}charge ch_1 {2}notification for an order/
+		);
 
-		expect(await admin(['review', 'notification:n-1'], url)).toMatchObject({
+		expect(await admin(['review', 'orphan:n-1'], url)).toMatchObject({
 			code: 64,
 			stderr: expect.stringContaining('--note: say what was done')
 		});
-		expect(await admin(['review', 'order:NOPE', '--note', 'x'], url)).toMatchObject({
+		expect(await admin(['review', 'late:NOPE', '--note', 'x'], url)).toMatchObject({
 			code: 1,
-			stderr: expect.stringContaining('error: ref: "order:NOPE" is not on the owner\'s list')
+			stderr: expect.stringContaining('error: ref: "late:NOPE" is not on the owner\'s list')
 		});
-		const done = await admin(['review', 'notification:n-1', '--note', '别家的单'], url);
+		const done = await admin(['review', 'orphan:n-1', '--note', '别家的单'], url);
 		expect(done).toMatchObject({ code: 0, stderr: '' });
 		expect(done.stdout).toContain('dealt with');
 		expect((await admin(['attention'], url)).stdout.trim()).toBe('Nothing needs the owner.');
@@ -267,7 +302,7 @@ describe.each(engines)('owner reviews on $name', (engine) => {
 		}[];
 		expect(all).toEqual([
 			expect.objectContaining({
-				ref: 'notification:n-1',
+				ref: 'orphan:n-1',
 				reviewed: expect.objectContaining({ note: '别家的单' })
 			})
 		]);

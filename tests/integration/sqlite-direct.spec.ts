@@ -90,6 +90,40 @@ describe('SQLite direct execution', () => {
 });
 
 describe('SQLite durable writes (Db.durably)', () => {
+	it('waits for a transaction that holds the connection (SQLite refuses the change inside one)', async () => {
+		const db = await openDatabase(fresh());
+		try {
+			let release!: () => void;
+			const held = new Promise<void>((r) => (release = r));
+			let entered!: () => void;
+			const inside = new Promise<void>((r) => (entered = r));
+			const trx = db.db.transaction().execute(async (t) => {
+				await t.insertInto('stores').values({ id: 't', name: 'T', created_at: 1 }).execute();
+				entered();
+				await held;
+			});
+			await inside;
+			const seen: number[] = [];
+			const durable = db.durably(async () => {
+				seen.push(
+					(await sql<{ synchronous: number }>`PRAGMA synchronous`.execute(db.db)).rows[0]!
+						.synchronous
+				);
+				await db.db.insertInto('stores').values({ id: 'd', name: 'D', created_at: 1 }).execute();
+			});
+			await new Promise((r) => setTimeout(r, 50));
+			expect(seen).toEqual([]); // not started: FULL is not in force yet
+			release();
+			await trx;
+			await durable;
+			expect(seen).toEqual([2]);
+			const level = await sql<{ synchronous: number }>`PRAGMA synchronous`.execute(db.db);
+			expect(level.rows[0]!.synchronous).toBe(1);
+		} finally {
+			await db.close();
+		}
+	});
+
 	it('commits with synchronous = FULL within, NORMAL outside, also when writes overlap or fail', async () => {
 		const db = await openDatabase(fresh());
 		// 1 = NORMAL, 2 = FULL

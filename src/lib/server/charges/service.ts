@@ -148,8 +148,8 @@ export class ChargeService {
 	#ticking = false;
 	#prunedAt = 0;
 	#inFlight = new Set<Promise<unknown>>();
-	/** Status checks under way (tick). */
-	#checking = 0;
+	/** Charges whose status check is under way in this instance (tick). */
+	#checking = new Set<string>();
 	#stopped = false;
 
 	constructor(o: ChargeServiceOptions) {
@@ -471,11 +471,12 @@ export class ChargeService {
 			}
 		}
 
-		let duplicate = false;
-		try {
-			// Answered 200 below, Teegon will not send it again: it must outlive a power cut.
-			await this.#o.durably(() =>
-				this.#o.db
+		// Answered 200 below, Teegon will not send it again: the record and what it changed must
+		// outlive a power cut, not only a crash.
+		const duplicate = await this.#o.durably(async () => {
+			let replay = false;
+			try {
+				await this.#o.db
 					.insertInto('notifications')
 					.values({
 						id: randomUUID(),
@@ -487,29 +488,29 @@ export class ChargeService {
 						outcome,
 						store_id: charge?.store_id ?? null
 					})
-					.execute()
-			);
-		} catch (e) {
-			if (!isUniqueViolation(e)) throw e;
-			// A replay. It is applied again all the same: applying is idempotent, and the first
-			// delivery may have been recorded and then not applied (the process died, or the
-			// update failed and Teegon was answered 500): Teegon sends it again until it gets 200.
-			duplicate = true;
-			this.#o.log(`[notify] order_no=${orderNo} replay of a notification already recorded`);
-		}
-
-		if (charge && outcome === 'mismatch') {
-			await this.#flag(charge.id, 'amount_mismatch');
-			this.#o.log(
-				`[notify] order_no=${orderNo} amount ${fields.amount} differs from the charge's ${formatYuan(charge.amount)}: flagged for the owner, not accepted as paid`
-			);
-		} else if (charge && obs) {
-			await this.#apply(charge.id, obs, {});
-		} else if (!charge && !duplicate) {
+					.execute();
+			} catch (e) {
+				if (!isUniqueViolation(e)) throw e;
+				// A replay. It is applied again all the same: applying is idempotent, and the first
+				// delivery may have been recorded and then not applied (the process died, or the
+				// update failed and Teegon was answered 500): Teegon sends it until it gets 200.
+				replay = true;
+				this.#o.log(`[notify] order_no=${orderNo} replay of a notification already recorded`);
+			}
+			if (charge && outcome === 'mismatch') {
+				await this.#flag(charge.id, 'amount_mismatch');
+				this.#o.log(
+					`[notify] order_no=${orderNo} amount ${fields.amount} differs from the charge's ${formatYuan(charge.amount)}: flagged for the owner, not accepted as paid`
+				);
+			} else if (charge && obs) {
+				await this.#apply(charge.id, obs, {});
+			}
+			return replay;
+		});
+		if (!charge && !duplicate)
 			this.#o.log(
 				`[notify] order_no=${orderNo} is not a charge of this till server: kept as an orphan for the owner`
 			);
-		}
 		return { status: 200, body: 'success', outcome: duplicate ? 'duplicate' : outcome };
 	}
 
@@ -556,7 +557,7 @@ export class ChargeService {
 				await this.pruneClaims(now).catch((e: Error) =>
 					this.#o.log(`[worker] pruning payment-code claims failed: ${e.message}`)
 				);
-			const room = MAX_CHECKS_IN_FLIGHT - this.#checking;
+			const room = MAX_CHECKS_IN_FLIGHT - this.#checking.size;
 			if (room <= 0) return 0;
 			const due = await this.#o.db
 				.selectFrom('charges')
@@ -570,10 +571,12 @@ export class ChargeService {
 			// tick's checks (other charges' polls and deadlines). A charge being checked is leased,
 			// so the next tick does not pick it again.
 			for (const { id } of due) {
-				this.#checking++;
+				// Still being checked here (its lease ran out first): not twice at once.
+				if (this.#checking.has(id)) continue;
+				this.#checking.add(id);
 				void this.#track(this.#check(id))
 					.catch((e: Error) => this.#o.log(`[worker] check of charge ${id} failed: ${e.message}`))
-					.finally(() => this.#checking--);
+					.finally(() => this.#checking.delete(id));
 			}
 			return due.length;
 		} finally {
@@ -753,6 +756,7 @@ export class ChargeService {
 				.select(['rev', 'flags', 'order_no'])
 				.where('id', '=', id)
 				.executeTakeFirstOrThrow();
+			if (c.flags?.split(',').includes(flag)) return; // a replay: already flagged
 			const res = await this.#o.db
 				.updateTable('charges')
 				.set({
@@ -797,8 +801,8 @@ export class ChargeService {
 export interface AttentionItem {
 	kind: 'late' | 'unknown' | 'mismatch' | 'orphan' | 'flagged' | 'unsold' | 'sale';
 	/**
-	 * What the owner names to mark it dealt with: `order:<order_no>`, `notification:<id>` or
-	 * `sale:<id>`.
+	 * What the owner names to mark it dealt with: `<kind>:<order_no>` for a charge (`late:…`,
+	 * `unsold:…`), `orphan:<notification id>`, `sale:<sale id>`.
 	 */
 	ref: string;
 	order_no: string | null;
@@ -887,9 +891,9 @@ export async function reviewAttentionItem(
 	now = Date.now()
 ): Promise<AttentionItem> {
 	const text = note.trim();
-	if (text.length === 0)
+	if ([...text].length === 0)
 		throw new ReviewError('note', 'note: say what was done (for example "refunded in Teegon")');
-	if (text.length > REVIEW_NOTE_MAX)
+	if ([...text].length > REVIEW_NOTE_MAX)
 		throw new ReviewError('note', `note: at most ${REVIEW_NOTE_MAX} characters`);
 	const item = (await attentionCandidates(db, now)).find((i) => i.ref === ref);
 	if (!item)
@@ -936,27 +940,15 @@ async function attentionCandidates(db: Kysely<Database>, now: number): Promise<P
 		)
 		.orderBy('created_at')
 		.execute();
-	const items: Pending[] = charges.map((c) => {
+	// One item per thing to look at: a charge both mismatched and late is two, so a review of
+	// the one does not hide the other.
+	const items: Pending[] = [];
+	for (const c of charges) {
 		const flags = c.flags ? c.flags.split(',') : [];
-		const kind: AttentionItem['kind'] = flags.includes('amount_mismatch')
-			? 'mismatch'
-			: c.late
-				? 'late'
-				: c.state === 'unknown'
-					? 'unknown'
-					: 'flagged';
-		const detail =
-			kind === 'late'
-				? 'paid after the till gave up: refund it in the Teegon account'
-				: kind === 'mismatch'
-					? `a notification reported another amount than ${formatYuan(c.amount)}: check in the Teegon account`
-					: kind === 'unknown'
-						? `outcome unknown${c.last_status ? ` (${c.last_status})` : ''}: check in the Teegon account`
-						: `flags: ${flags.join(', ')}`;
-		return {
+		const item = (kind: AttentionItem['kind'], detail: string): Pending => ({
 			kind,
 			subject: `charge:${c.id}`,
-			ref: `order:${c.order_no}`,
+			ref: `${kind}:${c.order_no}`,
 			order_no: c.order_no,
 			store_id: c.store_id,
 			amount: formatYuan(c.amount),
@@ -965,8 +957,28 @@ async function attentionCandidates(db: Kysely<Database>, now: number): Promise<P
 			detail,
 			at: new Date(c.created_at).toISOString(),
 			reviewed: null
-		};
-	});
+		});
+		if (flags.includes('amount_mismatch'))
+			items.push(
+				item(
+					'mismatch',
+					`a notification reported another amount than ${formatYuan(c.amount)}: check in the Teegon account`
+				)
+			);
+		const other = flags.filter((f) => f !== 'amount_mismatch');
+		if (other.length) items.push(item('flagged', `flags: ${other.join(', ')}`));
+		if (c.late)
+			items.push(
+				item('late', 'paid after the till was told it failed: refund it in the Teegon account')
+			);
+		if (c.state === 'unknown' && c.deadline_at < now)
+			items.push(
+				item(
+					'unknown',
+					`outcome unknown${c.last_status ? ` (${c.last_status})` : ''}: check in the Teegon account`
+				)
+			);
+	}
 	const unsold = await db
 		.selectFrom('charges')
 		.selectAll()
@@ -994,7 +1006,7 @@ async function attentionCandidates(db: Kysely<Database>, now: number): Promise<P
 		items.push({
 			kind: 'unsold',
 			subject: `charge:${c.id}`,
-			ref: `order:${c.order_no}`,
+			ref: `unsold:${c.order_no}`,
 			order_no: c.order_no,
 			store_id: c.store_id,
 			amount: formatYuan(c.amount),
@@ -1038,7 +1050,7 @@ async function attentionCandidates(db: Kysely<Database>, now: number): Promise<P
 		items.push({
 			kind: 'orphan',
 			subject: `notification:${n.id}`,
-			ref: `notification:${n.id}`,
+			ref: `orphan:${n.id}`,
 			order_no: n.order_no,
 			store_id: null,
 			amount: f.amount ?? null,

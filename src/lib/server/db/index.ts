@@ -45,15 +45,33 @@ export interface Db {
 /** Runs `fn` as it is: for engines whose commits are durable, and for tests. */
 export const alreadyDurable = <T>(fn: () => Promise<T>): Promise<T> => fn();
 
-/** `Db.durably` for a SQLite connection: FULL while at least one `fn` runs. */
-function sqliteDurably(file: SQLite.Database): Db['durably'] {
+/**
+ * `Db.durably` for a SQLite connection: FULL while at least one `fn` runs. SQLite refuses to
+ * change the level inside a transaction, so a change waits, through Kysely's connection queue,
+ * for a transaction that holds the connection; changes are applied in the order they were
+ * asked for, and each `fn` starts only once FULL is in force.
+ */
+function sqliteDurably(file: SQLite.Database, db: Kysely<Database>): Db['durably'] {
 	let depth = 0;
+	let full: Promise<void> = Promise.resolve();
+	let changes: Promise<void> = Promise.resolve();
+	const change = (level: 'FULL' | 'NORMAL'): Promise<void> => {
+		const done = changes.then(async () => {
+			if (!file.open) return;
+			if (!file.inTransaction) file.pragma(`synchronous = ${level}`);
+			else await sql.raw(`PRAGMA synchronous = ${level}`).execute(db);
+		});
+		changes = done.catch(() => undefined); // one failure must not stop the changes after it
+		return done;
+	};
 	return async <T>(fn: () => Promise<T>): Promise<T> => {
-		if (depth++ === 0) file.pragma('synchronous = FULL');
+		if (depth++ === 0) full = change('FULL');
 		try {
+			await full; // if FULL could not be set, fn does not run: nothing is written unsynced
 			return await fn();
 		} finally {
-			if (--depth === 0 && file.open) file.pragma('synchronous = NORMAL');
+			// Left at FULL if this fails: slower, never less safe.
+			if (--depth === 0) await change('NORMAL').catch(() => undefined);
 		}
 	};
 }
@@ -152,7 +170,6 @@ export async function openDatabase(
 		const file = new SQLite(target.file);
 		file.pragma('journal_mode = WAL');
 		file.pragma('synchronous = NORMAL'); // FULL where it matters: see Db.durably
-		durably = sqliteDurably(file);
 		file.pragma('busy_timeout = 5000');
 		file.pragma('foreign_keys = ON');
 		// After a checkpoint lets the log start over, trim the file back to this size.
@@ -162,6 +179,7 @@ export async function openDatabase(
 		const cached = withStatementCache(file);
 		direct = sqliteDirect(file, cached.prepare);
 		db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached }) });
+		durably = sqliteDurably(file, db);
 	} else {
 		if (target.schema) {
 			if (!/^[a-z_][a-z0-9_]*$/.test(target.schema))

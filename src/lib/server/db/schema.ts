@@ -141,7 +141,7 @@ export interface AuthCodeClaimsTable {
 
 /**
  * The owner's "dealt with" mark on an item of the attention list (charges/service.ts):
- * `subject` is `charge:<id>` or `notification:<id>`, `kind` the item's kind when marked.
+ * `subject` is `charge:<id>`, `notification:<id>` or `sale:<id>`; `kind` the item's kind.
  */
 export interface OwnerReviewsTable {
 	subject: string;
