@@ -6,13 +6,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ChargeEvents } from '../../src/lib/server/charges/events';
 import { ChargeService, type TillRef } from '../../src/lib/server/charges/service';
-import { openDatabase, type Db } from '../../src/lib/server/db';
+import { openDatabase, sql, type DatabaseTarget, type Db } from '../../src/lib/server/db';
 import { startSandbox, type Sandbox } from '../../src/lib/server/sandbox/gateway';
 import { createTeegonClient } from '../../src/lib/server/teegon/client';
 import type { TeegonApi } from '../../src/lib/server/teegon/types';
 import { authenticate, createTill } from '../../src/lib/server/tills';
+import type { Sale } from '../../src/lib/sale';
 import type { Engine } from './engines';
-import { sql, type DatabaseTarget } from '../../src/lib/server/db';
 
 export const CLIENT_ID = 'test-client';
 export const CLIENT_SECRET = 'test-secret-0123456789';
@@ -266,5 +266,31 @@ export async function failChargeUpdates(h: Harness, when: string): Promise<() =>
 	return async () => {
 		await sql`DROP TRIGGER fail_updates ON charges`.execute(db);
 		await sql`DROP FUNCTION fail_updates()`.execute(db);
+	};
+}
+
+/** A one-line sale of `amount` fen paid by one payment-code tender naming `order`. */
+export function saleByCode(order: string, amount: number, chargeId: string | null = null): Sale {
+	return {
+		id: crypto.randomUUID(),
+		number: `T1-20261126-${String(Math.floor(Math.random() * 1e4)).padStart(4, '0')}`,
+		cashier: '王芳',
+		createdAt: new Date().toISOString(),
+		lines: [
+			{
+				lineId: 'l1',
+				productId: null,
+				name: '测试商品',
+				barcode: null,
+				unitPrice: amount,
+				quantity: 1,
+				discount: 0,
+				total: amount
+			}
+		],
+		subtotal: amount,
+		discount: 0,
+		total: amount,
+		tenders: [{ kind: 'payment_code', amount, orderNo: order, chargeId, wallet: 'wechat' }]
 	};
 }

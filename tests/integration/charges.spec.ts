@@ -21,6 +21,7 @@ import {
 	failChargeUpdates,
 	notificationFields,
 	orderNo,
+	saleByCode,
 	startHarness,
 	until,
 	wechatCode,
@@ -524,36 +525,7 @@ describe.each(engines)('charges on $name', (engine) => {
 			expect(await unsold(later)).toEqual([b.order_no]);
 			expect(await unsold(Date.now() + UNSOLD_LOOKBACK_MS + 1000)).toEqual([]); // a month on
 			const [result] = await recordSales(h.db.db, h.till, [
-				{
-					id: crypto.randomUUID(),
-					number: 'T1-20261126-0001',
-					cashier: '王芳',
-					createdAt: new Date().toISOString(),
-					lines: [
-						{
-							lineId: 'l1',
-							productId: null,
-							name: '测试商品',
-							barcode: null,
-							unitPrice: 2345,
-							quantity: 1,
-							discount: 0,
-							total: 2345
-						}
-					],
-					subtotal: 2345,
-					discount: 0,
-					total: 2345,
-					tenders: [
-						{
-							kind: 'payment_code',
-							amount: 2345,
-							orderNo: b.order_no,
-							chargeId: paid.charge_id,
-							wallet: 'wechat'
-						}
-					]
-				}
+				saleByCode(b.order_no, 2345, paid.charge_id)
 			]);
 			expect(result?.status).toBe('applied');
 			expect(await unsold(later)).toEqual([]);

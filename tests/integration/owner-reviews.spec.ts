@@ -15,13 +15,13 @@ import {
 } from '../../src/lib/server/charges/service';
 import { openDatabase } from '../../src/lib/server/db';
 import { recordSales } from '../../src/lib/server/sales';
-import type { Sale } from '../../src/lib/sale';
 import { makeNotification } from '../../src/lib/server/sandbox/notification';
 import { dropTestSchemas, engines } from '../helpers/engines';
 import {
 	CLIENT_SECRET,
 	notificationFields,
 	orderNo,
+	saleByCode,
 	startHarness,
 	until,
 	wechatCode
@@ -53,32 +53,6 @@ function admin(
 				})
 		);
 	});
-}
-
-/** A one-line sale paid by one payment-code tender. */
-function saleByCode(order: string, amount: number): Sale {
-	return {
-		id: crypto.randomUUID(),
-		number: `T1-20261126-${String(Math.floor(Math.random() * 1e4)).padStart(4, '0')}`,
-		cashier: '王芳',
-		createdAt: new Date().toISOString(),
-		lines: [
-			{
-				lineId: 'l1',
-				productId: null,
-				name: '测试商品',
-				barcode: null,
-				unitPrice: amount,
-				quantity: 1,
-				discount: 0,
-				total: amount
-			}
-		],
-		subtotal: amount,
-		discount: 0,
-		total: amount,
-		tenders: [{ kind: 'payment_code', amount, orderNo: order, chargeId: null, wallet: 'wechat' }]
-	};
 }
 
 describe.each(engines)('owner reviews on $name', (engine) => {

@@ -11,7 +11,14 @@ import { makeNotification } from '../../src/lib/server/sandbox/notification';
 import { createTill, demoToken } from '../../src/lib/server/tills';
 import type { Sale } from '../../src/lib/sale';
 import { dropTestSchemas, engines } from '../helpers/engines';
-import { CLIENT_ID, CLIENT_SECRET, orderNo, until, wechatCode } from '../helpers/harness';
+import {
+	CLIENT_ID,
+	CLIENT_SECRET,
+	notificationFields,
+	orderNo,
+	until,
+	wechatCode
+} from '../helpers/harness';
 import { startTill, type TillProcess } from '../helpers/server';
 
 afterAll(dropTestSchemas);
@@ -38,22 +45,7 @@ function api(base: string, token: string | null) {
 
 function notificationFor(order: string, secret: string, over: Record<string, string> = {}) {
 	return makeNotification(
-		{
-			amount: '23.45',
-			bank: 'CFT',
-			buyer: 'b',
-			channel: 'wxbarcodepay_pinganpay',
-			charge_id: 'ch_1',
-			device_info: '',
-			is_success: 'true',
-			metadata: '',
-			order_no: order,
-			pay_time: '2026-11-26 13:00:00',
-			real_amount: '23.38',
-			status: 'SUCCESS',
-			timestamp: String(Date.now()),
-			...over
-		},
+		notificationFields(order, { charge_id: 'ch_1', timestamp: String(Date.now()), ...over }),
 		secret
 	);
 }
