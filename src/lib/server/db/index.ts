@@ -49,7 +49,9 @@ export const alreadyDurable = <T>(fn: () => Promise<T>): Promise<T> => fn();
  * `Db.durably` for a SQLite connection: FULL while at least one `fn` runs. SQLite refuses to
  * change the level inside a transaction, so a change waits, through Kysely's connection queue,
  * for a transaction that holds the connection; changes are applied in the order they were
- * asked for, and each `fn` starts only once FULL is in force.
+ * asked for, and each `fn` starts only once FULL is in force. So never call it from inside a
+ * transaction on this connection: the change would wait for that very transaction. Wrap the
+ * transaction instead (sales.ts).
  */
 function sqliteDurably(file: SQLite.Database, db: Kysely<Database>): Db['durably'] {
 	let depth = 0;
