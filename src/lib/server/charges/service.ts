@@ -891,9 +891,10 @@ export async function reviewAttentionItem(
 	now = Date.now()
 ): Promise<AttentionItem> {
 	const text = note.trim();
-	if ([...text].length === 0)
+	const length = [...text].length;
+	if (length === 0)
 		throw new ReviewError('note', 'note: say what was done (for example "refunded in Teegon")');
-	if ([...text].length > REVIEW_NOTE_MAX)
+	if (length > REVIEW_NOTE_MAX)
 		throw new ReviewError('note', `note: at most ${REVIEW_NOTE_MAX} characters`);
 	const item = (await attentionCandidates(db, now)).find((i) => i.ref === ref);
 	if (!item)
