@@ -460,6 +460,83 @@ describe.each(engines)('charges on $name', (engine) => {
 		}
 	});
 
+	test('an instance whose lease ran out does not release the lease another instance took over', async () => {
+		// Each instance's status queries wait at its own gate, so a check can outlive its lease.
+		const gates = [0, 1].map(() => {
+			let open!: () => void;
+			const opened = new Promise<void>((r) => (open = r));
+			return { open, opened, waiting: 0 };
+		});
+		const wrapFor =
+			(g: (typeof gates)[number]) =>
+			(t: TeegonApi): TeegonApi => ({
+				charge: (r, o) => t.charge(r, o),
+				barcodePayStatus: async (id, o) => {
+					g.waiting++;
+					await g.opened;
+					return t.barcodePayStatus(id, o);
+				},
+				close: () => t.close()
+			});
+		const a = await startHarness(engine, {
+			deadlineMs: 20_000,
+			pollIntervalMs: 50,
+			wrapTeegon: wrapFor(gates[0]!)
+		});
+		const b = await startHarness(engine, {
+			deadlineMs: 20_000,
+			pollIntervalMs: 50,
+			wrapTeegon: wrapFor(gates[1]!),
+			target: a.target,
+			sandbox: a.sandbox
+		});
+		const lease = async (orderNo: string) =>
+			(
+				await a.db.db
+					.selectFrom('charges')
+					.select(['lease_owner', 'lease_until'])
+					.where('order_no', '=', orderNo)
+					.executeTakeFirstOrThrow()
+			).lease_owner;
+		const until = async (cond: () => boolean | Promise<boolean>) => {
+			for (let i = 0; i < 200 && !(await cond()); i++) await new Promise((r) => setTimeout(r, 10));
+			expect(await cond()).toBe(true);
+		};
+		try {
+			const charge = await created(a, body(wechatCode('03'))); // pending: the worker polls
+			await until(() => gates[0]!.waiting + gates[1]!.waiting === 1);
+			const first = gates[0]!.waiting === 1 ? 0 : 1;
+			const firstOwner = await lease(charge.order_no);
+			expect(firstOwner).not.toBeNull();
+			// The first check hangs past its lease: the other instance takes the charge over.
+			await a.db.db
+				.updateTable('charges')
+				.set({ lease_until: Date.now() - 1, next_check_at: Date.now() - 1 })
+				.where('order_no', '=', charge.order_no)
+				.execute();
+			await until(() => gates[1 - first]!.waiting === 1);
+			const secondOwner = await lease(charge.order_no);
+			expect(secondOwner).not.toBeNull();
+			expect(secondOwner).not.toBe(firstOwner);
+			// The first check now finishes: the lease it releases is no longer its own.
+			const settled = a.db.db
+				.selectFrom('charges')
+				.select(['checks'])
+				.where('order_no', '=', charge.order_no);
+			const checksBefore = (await settled.executeTakeFirstOrThrow()).checks;
+			gates[first]!.open();
+			await until(async () => (await settled.executeTakeFirstOrThrow()).checks > checksBefore);
+			expect(await lease(charge.order_no)).toBe(secondOwner);
+			expect(gates[first]!.waiting).toBe(1); // and it did not start another check meanwhile
+			gates[1 - first]!.open();
+			await until(async () => (await lease(charge.order_no)) === null || gates[first]!.waiting > 1);
+		} finally {
+			gates.forEach((g) => g.open());
+			await b.close();
+			await a.close();
+		}
+	});
+
 	test('a payment code may be used again once the reuse window has passed', async () => {
 		const h = await startHarness(engine, { authCodeReuseWindowMs: 300 });
 		try {

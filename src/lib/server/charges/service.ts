@@ -596,7 +596,13 @@ export class ChargeService {
 		// Claim the charge: with several instances on one database, one works it at a time.
 		const claim = await this.#o.db
 			.updateTable('charges')
-			.set({ lease_owner: this.#o.instanceId, lease_until: now + this.#o.teegonTimeoutMs + 5000 })
+			.set({
+				lease_owner: this.#o.instanceId,
+				lease_until: now + this.#o.teegonTimeoutMs + 5000,
+				// A holder whose lease ran out still has the old rev: its next write re-reads the
+				// row, and sees that the lease is no longer its own to release.
+				rev: sql<number>`rev + 1`
+			})
 			.where('id', '=', id)
 			.where('next_check_at', '<=', now)
 			.where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
@@ -717,7 +723,10 @@ export class ChargeService {
 				...change,
 				next_check_at: next,
 				updated_at: change ? now : charge.updated_at,
-				...(opts.releaseLease ? { lease_owner: null, lease_until: null } : {})
+				// Only this instance's own lease: one that outlived it may be another's by now.
+				...(opts.releaseLease && charge.lease_owner === this.#o.instanceId
+					? { lease_owner: null, lease_until: null }
+					: {})
 			};
 			const columns = Object.keys(update).sort() as (keyof typeof update)[];
 			const res = await this.#q.run(
