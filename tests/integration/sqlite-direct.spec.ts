@@ -124,6 +124,44 @@ describe('SQLite durable writes (Db.durably)', () => {
 		}
 	});
 
+	it('a change queued behind a transaction and the ones made at once keep their order', async () => {
+		const db = await openDatabase(fresh());
+		const level = async () =>
+			(await sql<{ synchronous: number }>`PRAGMA synchronous`.execute(db.db)).rows[0]!.synchronous;
+		try {
+			let release!: () => void;
+			const held = new Promise<void>((r) => (release = r));
+			let entered!: () => void;
+			const inside = new Promise<void>((r) => (entered = r));
+			const trx = db.db.transaction().execute(async () => {
+				entered();
+				await held;
+			});
+			await inside;
+			const seen: string[] = [];
+			const queued = db.durably(async () => {
+				seen.push(`queued ${await level()}`);
+			});
+			release();
+			await trx;
+			// Asked for while the queued FULL (and the NORMAL after it) may still be pending.
+			const next = db.durably(async () => {
+				seen.push(`next ${await level()}`);
+			});
+			await Promise.all([queued, next]);
+			expect(seen.sort()).toEqual(['next 2', 'queued 2']);
+			expect(await level()).toBe(1);
+			// Nothing queued now: applied at once, and back to NORMAL when it ends.
+			await db.durably(async () => {
+				seen.push(`direct ${await level()}`);
+			});
+			expect(seen).toContain('direct 2');
+			expect(await level()).toBe(1);
+		} finally {
+			await db.close();
+		}
+	});
+
 	it('commits with synchronous = FULL within, NORMAL outside, also when writes overlap or fail', async () => {
 		const db = await openDatabase(fresh());
 		// 1 = NORMAL, 2 = FULL

@@ -55,31 +55,51 @@ export const alreadyDurable = <T>(fn: () => Promise<T>): Promise<T> => fn();
  */
 function sqliteDurably(file: SQLite.Database, db: Kysely<Database>): Db['durably'] {
 	let depth = 0;
-	let full: Promise<void> = Promise.resolve();
+	let full: Promise<void> | null = null; // null: FULL is in force already
 	let changes: Promise<void> = Promise.resolve();
-	const change = (level: 'FULL' | 'NORMAL'): Promise<void> => {
+	let queued = 0;
+	// Applies the level now when nothing is queued and no transaction holds the connection (the
+	// charge path: no promise hops before Teegon is called); otherwise queues it behind the
+	// transaction and the changes before it. Null when it was applied at once.
+	const change = (level: 'FULL' | 'NORMAL'): Promise<void> | null => {
+		if (queued === 0 && !file.inTransaction) {
+			if (file.open) file.pragma(`synchronous = ${level}`);
+			return null;
+		}
+		queued++;
 		const done = changes.then(async () => {
 			if (!file.open) return;
 			if (!file.inTransaction) file.pragma(`synchronous = ${level}`);
 			else await sql.raw(`PRAGMA synchronous = ${level}`).execute(db);
 		});
-		changes = done.catch(() => undefined); // one failure must not stop the changes after it
+		changes = done.catch(() => undefined).finally(() => queued--); // a failure must not stop the rest
 		return done;
 	};
 	return async <T>(fn: () => Promise<T>): Promise<T> => {
-		if (depth++ === 0) full = change('FULL');
+		if (depth++ === 0) {
+			try {
+				full = change('FULL');
+			} catch (e) {
+				full = Promise.reject(e);
+			}
+		}
 		try {
-			await full; // if FULL could not be set, fn does not run: nothing is written unsynced
+			if (full) await full; // if FULL could not be set, fn does not run: nothing is written unsynced
 			return await fn();
 		} finally {
 			// Left at FULL if this fails: slower, never less safe.
-			if (--depth === 0) await change('NORMAL').catch(() => undefined);
+			if (--depth === 0) {
+				try {
+					const back = change('NORMAL');
+					if (back) await back.catch(() => undefined);
+				} catch {
+					// as above
+				}
+			}
 		}
 	};
 }
 
-// int8 (COUNT, SUM, bigint columns) arrives as text by default; every such value here is
-// fen or milliseconds, far below 2^53.
 const pgTypes = {
 	getTypeParser(oid: number, format?: 'text' | 'binary') {
 		if (oid === 20 || oid === 1700) return (v: string) => Number(v);
