@@ -184,6 +184,9 @@ export const en: Messages = {
 		badCheckDigit: 'Barcode {{code}} was misread: scan it again',
 		paymentCodeEmptyCart: 'The cart is empty: add items before scanning a payment code',
 		paymentCodeBusy: 'A payment is in progress: wait for its result',
+		paymentCodeNotReady: 'The till is still starting: scan the payment code again in a moment',
+		paymentStillOpen:
+			'An earlier payment for this sale (order {{orderNo}}) is still being checked: wait for its result',
 		scannerConnected: 'Scanner connected',
 		scannerError: 'Scanner error: {{message}}'
 	},

@@ -186,6 +186,8 @@ export const zhCN = {
 		badCheckDigit: '条码 {{code}} 读取有误，请重新扫描',
 		paymentCodeEmptyCart: '购物车是空的：请先添加商品，再扫付款码',
 		paymentCodeBusy: '正在收款，请等待当前结果',
+		paymentCodeNotReady: '收银台正在启动，请稍后再扫付款码',
+		paymentStillOpen: '这笔交易之前的一笔付款（订单号 {{orderNo}}）仍在确认中，请等待结果',
 		scannerConnected: '扫码枪已连接',
 		scannerError: '扫码枪出错：{{message}}'
 	},

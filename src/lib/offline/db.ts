@@ -9,7 +9,7 @@
  */
 import Dexie, { type DexieOptions, type EntityTable, type Transaction } from 'dexie';
 import type { Fen } from '$lib/money';
-import type { Sale, SyncSaleResult } from '$lib/sale';
+import type { Sale, SyncSaleResult, Tender } from '$lib/sale';
 
 export const DEFAULT_DB_NAME = 'till';
 
@@ -389,6 +389,23 @@ export async function setChargeState(
  */
 export function chargesToResume(db: TillDb): Promise<ChargeRecord[]> {
 	return db.charges.where('state').anyOf(['pending', 'paid']).sortBy('startedAt');
+}
+
+/**
+ * A charge of this sale whose outcome is still open on the device: pending, or paid but not yet
+ * among the sale's tenders. While there is one, the sale must not be charged again.
+ */
+export function unsettledCharge(
+	db: TillDb,
+	saleDraftId: string,
+	tenders: readonly Tender[]
+): Promise<ChargeRecord | undefined> {
+	const settled = new Set(tenders.flatMap((t) => (t.kind === 'payment_code' ? [t.orderNo] : [])));
+	return db.charges
+		.where('state')
+		.anyOf(['pending', 'paid'])
+		.filter((c) => c.saleDraftId === saleDraftId && !settled.has(c.orderNo))
+		.first();
 }
 
 // ---------------------------------------------------------------------------------------------

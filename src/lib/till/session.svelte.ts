@@ -30,6 +30,7 @@ import {
 	searchProducts,
 	setChargeState,
 	setMeta,
+	unsettledCharge,
 	type CatalogProduct,
 	type PersistState,
 	type ChargeRecord,
@@ -210,6 +211,12 @@ export class TillSession {
 	/** A smaller amount for the next payment-code charge (split); null: all that is due. */
 	paymentCodeAmount = $state<Fen | null>(null);
 	payment = $state.raw<PaymentSnapshot | null>(null);
+	/**
+	 * From a payment code's scan until its attempt is on screen (the order number is taken from
+	 * the device database in between): a second code, cash and cart edits wait, or one sale
+	 * could be charged twice.
+	 */
+	startingCharge = $state(false);
 	saving = $state(false);
 
 	// --- after the sale ------------------------------------------------------------------
@@ -516,7 +523,7 @@ export class TillSession {
 
 	/** A payment is running or its outcome needs the cashier's eyes. */
 	get paymentActive(): boolean {
-		return !!this.payment && !isFinalPhase(this.payment.phase);
+		return this.startingCharge || (!!this.payment && !isFinalPhase(this.payment.phase));
 	}
 
 	/** Lines can change only before the first tender and outside a payment. */
@@ -728,6 +735,15 @@ export class TillSession {
 
 	async #paymentCodeScanned(code: string, wallet: Wallet): Promise<void> {
 		// None of these refusals keeps the code anywhere: it is dropped with this call.
+		if (!this.ready) {
+			// Still starting: a charge from before a reload may not be resumed yet.
+			this.say('warn', 'scan.paymentCodeNotReady');
+			return;
+		}
+		if (this.startingCharge) {
+			this.say('error', 'scan.paymentCodeBusy');
+			return;
+		}
 		if (this.payment && !isFinalPhase(this.payment.phase)) {
 			this.say(
 				'error',
@@ -779,28 +795,46 @@ export class TillSession {
 	async #charge(authCode: string, wallet: Wallet, amount: Fen): Promise<void> {
 		const db = this.#db!;
 		const till = this.identity?.till;
-		const at = dateAt(this.#now());
-		const seq = await takeSeq(db, 'orderSeq', at);
-		const orderNo = makeOrderNo({
-			tillCode: till ? orderTillCode(till.name, till.id) : 'T0',
-			at,
-			seq
-		});
-		this.notice = null;
-		this.#saveDraft();
-		const attempt = this.#newAttempt({
-			orderNo,
-			saleDraftId: this.saleId,
-			amount,
-			wallet,
-			request: {
-				order_no: orderNo,
-				amount: formatYuan(amount),
-				subject: this.#subject(),
-				auth_code: authCode,
-				metadata: { sale: this.saleId, till: this.tillCode }
+		const saleId = this.saleId;
+		let attempt: PaymentAttempt;
+		this.startingCharge = true; // before the first await: see startingCharge
+		try {
+			// A charge of this sale whose outcome the device does not know yet (resumed after a
+			// reload, say) may still be paid: never a second one beside it.
+			const open = await unsettledCharge(db, saleId, this.tenders);
+			if (open) {
+				this.say('error', 'scan.paymentStillOpen', { orderNo: open.orderNo });
+				return;
 			}
-		});
+			const at = dateAt(this.#now());
+			const seq = await takeSeq(db, 'orderSeq', at);
+			const orderNo = makeOrderNo({
+				tillCode: till ? orderTillCode(till.name, till.id) : 'T0',
+				at,
+				seq
+			});
+			this.notice = null;
+			this.#saveDraft();
+			attempt = this.#newAttempt({
+				orderNo,
+				saleDraftId: saleId,
+				amount,
+				wallet,
+				request: {
+					order_no: orderNo,
+					amount: formatYuan(amount),
+					subject: this.#subject(),
+					auth_code: authCode,
+					metadata: { sale: saleId, till: this.tillCode }
+				}
+			});
+		} catch (err) {
+			console.error('starting the charge failed', err);
+			this.say('error', 'till.saveFailed');
+			return;
+		} finally {
+			this.startingCharge = false;
+		}
 		await this.#runAttempt(attempt);
 	}
 
@@ -828,8 +862,18 @@ export class TillSession {
 
 	async #runAttempt(attempt: PaymentAttempt): Promise<void> {
 		const result = await attempt.run();
-		if (this.#attempt !== attempt) return;
-		if (result.phase === 'paid') await this.#chargePaid(result);
+		if (result.phase !== 'paid') return;
+		if (this.#attempt === attempt) {
+			await this.#chargePaid(result);
+			return;
+		}
+		// Paid, but no longer the payment on screen: never dropped without a word. The device
+		// keeps it as paid, so the next start shows it again; the owner's list has it too.
+		if (this.tenders.some((t) => t.kind === 'payment_code' && t.orderNo === result.orderNo)) return;
+		this.say('error', 'till.paidWithoutSale', {
+			amount: displayYuan(result.amount),
+			orderNo: result.orderNo
+		});
 	}
 
 	async #chargePaid(result: PaymentSnapshot): Promise<void> {
@@ -899,7 +943,8 @@ export class TillSession {
 				saleDraftId: charge.saleDraftId,
 				amount: charge.amount,
 				wallet: 'unknown',
-				resumed: true
+				resumed: true,
+				startedAt: Date.parse(charge.startedAt)
 			});
 			await this.#runAttempt(attempt);
 		}

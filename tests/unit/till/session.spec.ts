@@ -424,6 +424,104 @@ describe('paying', () => {
 	});
 });
 
+describe('one sale, one charge at a time', () => {
+	test('the same payment code read twice at once: one order, one charge, the sale paid', async () => {
+		const session = await startSession();
+		await session.handleScan('6901234560022');
+		// The page does not wait for one scan before handling the next.
+		await Promise.all([session.handleScan(WECHAT_PAID), session.handleScan(WECHAT_PAID)]);
+		expect(new Set(server.posts.map((p) => p.order_no)).size).toBe(1);
+		expect(session.lastSale?.tenders).toMatchObject([{ kind: 'payment_code', amount: 350 }]);
+	});
+
+	test('cash while a payment code is being started is refused; the code pays the sale', async () => {
+		const session = await startSession();
+		await session.handleScan('6901234560022');
+		const paying = session.handleScan(WECHAT_PAID);
+		expect(session.paymentActive).toBe(true);
+		expect(session.cartLocked).toBe(true);
+		expect(await session.payCash(350)).toBe(false);
+		await paying;
+		expect(session.lastSale?.tenders).toMatchObject([{ kind: 'payment_code', amount: 350 }]);
+		expect(server.posts).toHaveLength(1);
+	});
+
+	test('a payment code scanned while the till is still starting is refused and stored nowhere', async () => {
+		let answerMe!: () => void;
+		const me = new Promise<void>((r) => (answerMe = r));
+		const realFetch = server.fetch;
+		server.fetch = async (input, init) => {
+			if (String(input).endsWith('/api/me')) await me;
+			return realFetch(input, init);
+		};
+		const session = new TillSession({
+			mode: 'sandbox',
+			demoToken: 'demo_token',
+			i18n: new I18n({ storage: null }),
+			fetch: server.fetch,
+			db,
+			storage,
+			background: false,
+			isOnline: () => true,
+			payment: { sleep: async () => undefined, pollWaitSeconds: 0 }
+		});
+		sessions.push(session);
+		const starting = session.start();
+		await new Promise((r) => setTimeout(r, 5));
+		expect(session.ready).toBe(false);
+		await session.handleScan(WECHAT_PAID);
+		expect(session.notice?.key).toBe('scan.paymentCodeNotReady');
+		answerMe();
+		await starting;
+		expect(server.posts).toEqual([]);
+		expect(await db.charges.count()).toBe(0);
+	});
+
+	test('after a reload mid-payment, a new code for the restored sale is refused while the first is open', async () => {
+		// The first page's POST is stored by the server as unknown; the page goes away unanswered.
+		const realFetch = server.fetch;
+		server.fetch = async (input, init) => {
+			if (!String(input).endsWith('/api/charges')) return realFetch(input, init);
+			await realFetch(input, init);
+			return new Promise<Response>((_, reject) =>
+				init?.signal?.addEventListener('abort', () => reject(new Error('aborted')))
+			);
+		};
+		const first = await startSession();
+		await first.handleScan('6901234560022');
+		void first.handleScan(WECHAT_PAID);
+		await expect.poll(() => server.posts.length).toBe(1);
+		const orderNo = server.posts[0]!.order_no as string;
+		server.setState(orderNo, 'unknown');
+		await first.destroy();
+		server.fetch = realFetch;
+
+		const second = new TillSession({
+			mode: 'sandbox',
+			demoToken: 'demo_token',
+			i18n: new I18n({ storage: null }),
+			fetch: server.fetch,
+			db,
+			storage,
+			background: false,
+			isOnline: () => true,
+			payment: { sleep: async () => undefined, pollWaitSeconds: 0 }
+		});
+		sessions.push(second);
+		await second.start();
+		// At once, before or while the first charge is resumed: the customer shows a new code.
+		await second.handleScan('134567890123456710');
+		expect(['scan.paymentStillOpen', 'payment.unknown']).toContain(second.notice?.key);
+		expect(server.posts.map((p) => p.order_no)).toEqual([orderNo]);
+		// Once the first is known to be paid, it pays the restored sale.
+		server.setState(orderNo, 'paid');
+		await expect
+			.poll(() => second.lastSale?.tenders)
+			.toMatchObject([{ kind: 'payment_code', orderNo }]);
+		expect(server.posts).toHaveLength(1);
+	});
+});
+
 describe('pairing (live mode)', () => {
 	test('no token: the pairing screen; a wrong token is refused, the right one is kept', async () => {
 		const session = new TillSession({
