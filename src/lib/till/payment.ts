@@ -79,6 +79,12 @@ export interface PaymentDeps {
 	pollWaitSeconds?: number;
 	/** GETs that may answer 404 after a reload before the charge counts as never sent. */
 	resumeNotFoundLimit?: number;
+	/**
+	 * And how long after its POST first left a charge the server does not know may still arrive
+	 * there (the POST's own timeout, 30 s, and a margin for a slow server or proxy): until then a
+	 * 404 means "not yet", not "never". Default 60 000.
+	 */
+	notSentAfterMs?: number;
 	onChange?: (snapshot: PaymentSnapshot) => void;
 	/** Reported, never thrown: the device database failing must not stop a payment. */
 	onError?: (error: unknown) => void;
@@ -122,6 +128,8 @@ export interface NewCharge {
 	request?: ChargeRequest;
 	/** Resuming a charge already known to the device. */
 	resumed?: boolean;
+	/** When its POST first left (device clock, epoch ms), for a resumed charge. */
+	startedAt?: number;
 }
 
 export class PaymentAttempt {
@@ -134,6 +142,11 @@ export class PaymentAttempt {
 	readonly #retryDelay: (attempt: number) => number;
 	readonly #pollWait: number;
 	readonly #notFoundLimit: number;
+	readonly #notSentAfterMs: number;
+	/** When the first POST left (or, resumed, when the device recorded the charge). */
+	#firstSentAt: number | null;
+	/** A 4xx to a POST sent again after one went unanswered: the first may still have been stored. */
+	#rejectedAfterUnanswered: { status: number; error: ApiErrorBody } | null = null;
 	readonly #onChange: (s: PaymentSnapshot) => void;
 	readonly #onError: (e: unknown) => void;
 	/** Aborted by abandon(): ends every request and sleep for good. */
@@ -153,6 +166,8 @@ export class PaymentAttempt {
 		this.#retryDelay = deps.retryDelay ?? defaultRetryDelay;
 		this.#pollWait = deps.pollWaitSeconds ?? 25;
 		this.#notFoundLimit = deps.resumeNotFoundLimit ?? 3;
+		this.#notSentAfterMs = deps.notSentAfterMs ?? 60_000;
+		this.#firstSentAt = charge.request ? null : (charge.startedAt ?? this.#now());
 		this.#onChange = deps.onChange ?? (() => undefined);
 		this.#onError = deps.onError ?? ((e) => console.error('payment', e));
 		this.#s = {
@@ -270,6 +285,7 @@ export class PaymentAttempt {
 		for (;;) {
 			if (this.#stopped) return false;
 			this.#postStartedAt = this.#now();
+			this.#firstSentAt ??= this.#postStartedAt;
 			this.#set({ attempts: this.#s.attempts + 1 });
 			const result = await this.#api.createCharge(request, this.#stop.signal);
 			if (this.#stopped) return false;
@@ -277,6 +293,13 @@ export class PaymentAttempt {
 				this.#set({ postUnanswered: false });
 				await this.#apply(result.value);
 				return !isFinalPhase(this.#s.phase);
+			}
+			if (result.kind === 'rejected' && this.#s.postUnanswered) {
+				// An earlier send of this POST got no answer and may have been stored (this 4xx
+				// may be a proxy's, or a token revoked since): ask the server what it has.
+				this.#rejectedAfterUnanswered = { status: result.status, error: result.error };
+				this.#set({ postUnanswered: false });
+				return true;
 			}
 			if (result.kind === 'rejected') {
 				// 4xx: validated and refused before anything was stored or sent to Teegon.
@@ -317,10 +340,23 @@ export class PaymentAttempt {
 				await this.#apply(result.value);
 				continue;
 			}
-			if (result.kind === 'rejected' && result.status === 404 && !this.#request) {
-				// The server stores a charge before anything else: never stored means never sent.
-				if (++notFound >= this.#notFoundLimit) {
-					this.#set({ phase: 'failed', failure: { kind: 'not_sent' } });
+			if (
+				result.kind === 'rejected' &&
+				result.status === 404 &&
+				(!this.#request || this.#rejectedAfterUnanswered)
+			) {
+				// The server stores a charge before anything else: never stored means never sent,
+				// once a POST still on its way could no longer arrive.
+				if (
+					++notFound >= this.#notFoundLimit &&
+					this.#now() - (this.#firstSentAt ?? 0) >= this.#notSentAfterMs
+				) {
+					const rejected = this.#rejectedAfterUnanswered;
+					this.#set({
+						phase: 'failed',
+						postUnanswered: false,
+						failure: rejected ? { kind: 'rejected', ...rejected } : { kind: 'not_sent' }
+					});
 					await this.#persist('failed');
 					return;
 				}

@@ -97,11 +97,19 @@ class FakeStore implements ChargeStore {
 
 function attempt(
 	api: FakeApi,
-	options: { request?: ChargeRequest | null; now?: () => number } = {}
+	options: {
+		request?: ChargeRequest | null;
+		now?: () => number;
+		/** Resumed: when the device recorded the charge. */
+		startedAt?: number;
+		/** The clock moves on by every sleep (default: it stands still). */
+		clock?: { t: number };
+	} = {}
 ): { attempt: PaymentAttempt; store: FakeStore; phases: string[]; sleeps: number[] } {
 	const store = new FakeStore();
 	const phases: string[] = [];
 	const sleeps: number[] = [];
+	const clock = options.clock;
 	const request = options.request === null ? undefined : (options.request ?? REQUEST);
 	const a = new PaymentAttempt(
 		{
@@ -109,14 +117,16 @@ function attempt(
 			saleDraftId: 'sale-1',
 			amount: 2345,
 			wallet: 'wechat',
-			...(request ? { request } : {})
+			...(request ? { request } : {}),
+			...(options.startedAt !== undefined ? { startedAt: options.startedAt } : {})
 		},
 		{
 			api,
 			store,
-			now: options.now ?? (() => Date.parse('2026-11-26T06:03:05.000Z')),
+			now: options.now ?? (clock ? () => clock.t : () => Date.parse('2026-11-26T06:03:05.000Z')),
 			sleep: async (ms) => {
 				sleeps.push(ms);
+				if (clock) clock.t += ms;
 			},
 			onChange: (s: PaymentSnapshot) => {
 				if (phases.at(-1) !== s.phase) phases.push(s.phase);
@@ -326,14 +336,71 @@ describe('resuming after a reload', () => {
 		]);
 	});
 
+	const T0 = Date.parse('2026-11-26T06:03:05.000Z');
+	const notFound = (n: number) => Array.from({ length: n }, () => rejected(404, 'not_found'));
+
 	test('a charge the server never stored was never sent: failed, nothing charged', async () => {
-		const api = new FakeApi(
-			[],
-			[rejected(404, 'not_found'), rejected(404, 'not_found'), rejected(404, 'not_found')]
-		);
-		const { attempt: a, store } = attempt(api, { request: null });
+		const api = new FakeApi([], notFound(3));
+		// Recorded on the device two minutes ago: a POST from then can no longer arrive.
+		const { attempt: a, store } = attempt(api, { request: null, startedAt: T0 - 120_000 });
 		const result = await a.run();
 		expect(result.failure).toEqual({ kind: 'not_sent' });
 		expect(store.log).toEqual([`failed ${ORDER}`]);
+	});
+
+	test('reloaded right after the POST left: not found is "not yet" until it could no longer arrive', async () => {
+		// The POST reached a slow server that stores it only after a few 404s.
+		const clock = { t: T0 };
+		const api = new FakeApi([], [...notFound(5), ok(view('paid'))]);
+		const { attempt: a, store, phases } = attempt(api, { request: null, startedAt: T0, clock });
+		const result = await a.run();
+		expect(result.phase).toBe('paid');
+		expect(phases).toEqual(['paid']); // unknown (from the start) until then, never failed
+		expect(api.gets).toHaveLength(6);
+		expect(store.log).toEqual([`paid ${ORDER}`]);
+	});
+
+	test('reloaded right after the POST left, and it never arrives: never sent, a minute on', async () => {
+		const clock = { t: T0 };
+		const api = new FakeApi([], notFound(40));
+		let failedAt = 0;
+		const { attempt: a } = attempt(api, { request: null, startedAt: T0, clock });
+		a.run().then(
+			() => (failedAt = clock.t),
+			() => undefined
+		);
+		const result = await a.run();
+		expect(result.failure).toEqual({ kind: 'not_sent' });
+		expect(failedAt - T0).toBeGreaterThanOrEqual(60_000);
+		expect(failedAt - T0).toBeLessThan(70_000);
+	});
+});
+
+describe('a 4xx after a POST that went unanswered', () => {
+	const T0 = Date.parse('2026-11-26T06:03:05.000Z');
+
+	test('the first send may have been stored: asks the server, and reports what it has', async () => {
+		const clock = { t: T0 };
+		// A token revoked between the sends: the retry is refused, the first was stored and paid.
+		const api = new FakeApi([lost(), rejected(401, 'unauthorized')], [ok(view('paid'))]);
+		const { attempt: a, store, phases } = attempt(api, { clock });
+		const result = await a.run();
+		expect(result.phase).toBe('paid');
+		expect(phases).toEqual(['charging', 'unknown', 'paid']);
+		expect(store.log).toEqual([`started ${ORDER} sale-1 2345`, `paid ${ORDER}`]);
+	});
+
+	test('the server has nothing and nothing can still arrive: failed with the refusal', async () => {
+		const clock = { t: T0 };
+		const api = new FakeApi(
+			[lost(), rejected(400, 'invalid_amount')],
+			Array.from({ length: 40 }, () => rejected(404, 'not_found'))
+		);
+		const { attempt: a, store } = attempt(api, { clock });
+		const result = await a.run();
+		expect(result.phase).toBe('failed');
+		expect(result.failure).toMatchObject({ kind: 'rejected', status: 400 });
+		expect(clock.t - T0).toBeGreaterThanOrEqual(60_000);
+		expect(store.log.filter((l) => l.startsWith('failed'))).toHaveLength(1);
 	});
 });
