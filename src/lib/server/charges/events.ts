@@ -4,20 +4,32 @@
  * each instance LISTENs, so a notification received by one instance wakes a long poll
  * waiting on another within milliseconds.
  */
-import { EventEmitter } from 'node:events';
 import type pg from 'pg';
 
 const CHANNEL = 'till_charge_changed';
+/** Waits between attempts to get the LISTEN connection back, ms: 1 s, doubling, at most 30 s. */
+const RELISTEN_FIRST_MS = 1000;
+const RELISTEN_MAX_MS = 30_000;
 
 export class ChargeEvents {
-	#emitter = new EventEmitter();
+	// Not an EventEmitter: an order number is the event name, and one called `error` would
+	// make emit() throw with nobody waiting (inside pg's socket handler: the process died).
+	#waiters = new Map<string, Set<() => void>>();
 	#pool: pg.Pool | null;
 	#listener: pg.PoolClient | null = null;
 	#closed = false;
+	#relistenMs = RELISTEN_FIRST_MS;
+	#relistenTimer: NodeJS.Timeout | null = null;
+	#detach: (() => void) | null = null;
 
 	constructor(pool: pg.Pool | null) {
 		this.#pool = pool;
-		this.#emitter.setMaxListeners(0);
+	}
+
+	#wake(orderNo: string): void {
+		const set = this.#waiters.get(orderNo);
+		if (!set) return;
+		for (const fn of [...set]) fn();
 	}
 
 	/** Starts listening to other instances (PostgreSQL only). */
@@ -29,22 +41,72 @@ export class ChargeEvents {
 	async #connectListener(): Promise<void> {
 		if (!this.#pool || this.#closed) return;
 		const client = await this.#pool.connect();
-		client.on('notification', (msg) => {
-			if (msg.channel === CHANNEL && msg.payload) this.#emitter.emit(msg.payload);
-		});
-		client.on('error', (err) => {
-			console.error(`[events] LISTEN connection lost: ${err.message}; reconnecting`);
-			this.#listener = null;
+		let lost = false;
+		const lose = (err: Error) => {
+			if (lost) return;
+			lost = true;
+			if (this.#listener === client) this.#listener = null;
 			client.release(err);
-			setTimeout(() => void this.#connectListener().catch(() => undefined), 1000).unref();
-		});
-		await client.query(`LISTEN ${CHANNEL}`);
+			if (!this.#closed) {
+				console.error(`[events] LISTEN connection lost: ${err.message}; reconnecting`);
+				this.#relisten();
+			}
+		};
+		const notified = (msg: pg.Notification) => {
+			if (msg.channel === CHANNEL && msg.payload) this.#wake(msg.payload);
+		};
+		// Before the client goes back to the pool: it must not carry these to its next user.
+		const detach = () => {
+			client.removeListener('notification', notified);
+			client.removeListener('error', lose);
+		};
+		client.on('notification', notified);
+		client.on('error', lose);
+		try {
+			await client.query(`LISTEN ${CHANNEL}`);
+		} catch (err) {
+			lost = true; // released here, not by the error handler
+			detach();
+			client.release(err as Error);
+			throw err;
+		}
+		if (this.#closed) {
+			lost = true;
+			detach();
+			client.release(true); // still LISTENing: not for the pool
+			return;
+		}
 		this.#listener = client;
+		this.#detach = () => {
+			lost = true;
+			detach();
+		};
+		this.#relistenMs = RELISTEN_FIRST_MS;
+	}
+
+	/** Tries again until the LISTEN connection is back (waiters re-read every few seconds meanwhile). */
+	#relisten(): void {
+		if (this.#closed || this.#relistenTimer) return;
+		const delay = this.#relistenMs;
+		this.#relistenMs = Math.min(RELISTEN_MAX_MS, delay * 2);
+		this.#relistenTimer = setTimeout(() => {
+			this.#relistenTimer = null;
+			this.#connectListener().catch((err: Error) => {
+				console.error(`[events] LISTEN reconnect failed: ${err.message}; trying again`);
+				this.#relisten();
+			});
+		}, delay);
+		this.#relistenTimer.unref();
+	}
+
+	/** True while this instance hears the other instances' changes (PostgreSQL). */
+	get listening(): boolean {
+		return this.#listener !== null;
 	}
 
 	/** Tells every waiter, here and on other instances, that the charge changed. */
 	async publish(orderNo: string): Promise<void> {
-		this.#emitter.emit(orderNo);
+		this.#wake(orderNo);
 		if (this.#pool && !this.#closed) {
 			try {
 				await this.#pool.query('SELECT pg_notify($1, $2)', [CHANNEL, orderNo]);
@@ -60,27 +122,42 @@ export class ChargeEvents {
 		return new Promise((resolve) => {
 			const done = (changed: boolean) => {
 				clearTimeout(timer);
-				this.#emitter.off(orderNo, onChange);
+				const set = this.#waiters.get(orderNo);
+				set?.delete(onChange);
+				if (set?.size === 0) this.#waiters.delete(orderNo);
 				signal?.removeEventListener('abort', onAbort);
 				resolve(changed);
 			};
 			const onChange = () => done(true);
 			const onAbort = () => done(false);
 			const timer = setTimeout(() => done(false), timeoutMs);
-			this.#emitter.on(orderNo, onChange);
+			let set = this.#waiters.get(orderNo);
+			if (!set) this.#waiters.set(orderNo, (set = new Set()));
+			set.add(onChange);
 			signal?.addEventListener('abort', onAbort);
 		});
 	}
 
 	async close(): Promise<void> {
 		this.#closed = true;
+		if (this.#relistenTimer) clearTimeout(this.#relistenTimer);
+		this.#relistenTimer = null;
 		const l = this.#listener;
 		this.#listener = null;
 		if (l) {
+			this.#detach?.();
+			this.#detach = null;
+			// Checked out, the client has no pool listener: an error now must not go unheard.
+			let failed: Error | null = null;
+			const onError = (err: Error) => (failed = err);
+			l.on('error', onError);
 			try {
 				await l.query(`UNLISTEN ${CHANNEL}`);
+			} catch (err) {
+				failed = err as Error;
 			} finally {
-				l.release();
+				l.removeListener('error', onError);
+				l.release(failed ?? undefined);
 			}
 		}
 	}
