@@ -13,6 +13,7 @@ import {
 	type ChargeView
 } from '../../src/lib/server/charges/service';
 import { recordSales } from '../../src/lib/server/sales';
+import { tradeState } from '../../src/lib/server/teegon/status';
 import type { StatusOutcome, TeegonApi } from '../../src/lib/server/teegon/types';
 import { dropTestSchemas, engines } from '../helpers/engines';
 import {
@@ -678,6 +679,96 @@ describe.each(engines)('charges on $name', (engine) => {
 				const paid = await settle(h, order, 'paid', 8000);
 				// Never failed: the till was still waiting for the answer, and records the sale.
 				expect(paid.late).toBe(false);
+			} finally {
+				await h.close();
+			}
+		});
+
+		test("a trade_status the till does not know (WeChat's ACCEPT) is never failed at the deadline", async () => {
+			let status = 'ACCEPT';
+			const wrap = (t: TeegonApi): TeegonApi => ({
+				charge: (r, o) => t.charge(r, o),
+				barcodePayStatus: async () => ({
+					kind: 'status',
+					state: tradeState(status),
+					tradeStatus: status,
+					raw: null
+				}),
+				close: () => t.close()
+			});
+			const h = await startHarness(engine, {
+				deadlineMs: 600,
+				wrapTeegon: wrap,
+				refuseNotifications: true
+			});
+			try {
+				const order = (await created(h, body(wechatCode('03')))).order_no;
+				await settle(h, order, 'unknown', 4000);
+				await new Promise((r) => setTimeout(r, 1200)); // well past the deadline
+				expect((await h.service.get(h.till, order)).body).toMatchObject({
+					state: 'unknown',
+					failure: null
+				});
+				const listed = (await chargesNeedingOwner(h.db.db)).find((i) => i.order_no === order);
+				expect(listed).toMatchObject({ kind: 'unknown' });
+				expect(listed?.detail).toContain('ACCEPT');
+				status = 'SUCCESS';
+				expect((await settle(h, order, 'paid', 4000)).late).toBe(false);
+			} finally {
+				await h.close();
+			}
+		});
+
+		test('a "not successful" notification in words the till does not know: unknown, not waiting', async () => {
+			const h = await startHarness(engine, { deadlineMs: 20_000 });
+			try {
+				const order = (await created(h, body(wechatCode('03')))).order_no; // pending
+				const r = await h.service.notify(
+					makeNotification(
+						notificationFields(order, { is_success: 'false', status: 'ACCEPT' }),
+						CLIENT_SECRET
+					)
+				);
+				expect(r.status).toBe(200);
+				// Not "waiting for the customer", which the deadline would turn into failed.
+				expect((await h.service.get(h.till, order)).body).toMatchObject({
+					state: 'unknown',
+					failure: null
+				});
+			} finally {
+				await h.close();
+			}
+		});
+
+		test('unknown past the late watch, then "still paying" → failed, and still watched: a late payment is seen', async () => {
+			let status: 'down' | 'USERPAYING' | 'SUCCESS' = 'down';
+			const wrap = (t: TeegonApi): TeegonApi => ({
+				charge: (r, o) => t.charge(r, o),
+				barcodePayStatus: async () =>
+					status === 'down'
+						? { kind: 'unknown', reason: 'connection reset', httpStatus: null, raw: null }
+						: { kind: 'status', state: tradeState(status), tradeStatus: status, raw: null },
+				close: () => t.close()
+			});
+			const h = await startHarness(engine, {
+				deadlineMs: 600,
+				lateWatchMs: 500,
+				pollIntervalMs: 100,
+				wrapTeegon: wrap,
+				refuseNotifications: true
+			});
+			try {
+				const order = (await created(h, body(wechatCode('03')))).order_no;
+				await settle(h, order, 'unknown', 4000);
+				// Teegon's status API is down past the deadline and the late watch after it.
+				await new Promise((r) => setTimeout(r, 1500));
+				status = 'USERPAYING';
+				const failed = await settle(h, order, 'failed', 4000);
+				expect(failed.failure).toBe('customer did not confirm in time');
+				await new Promise((r) => setTimeout(r, 200));
+				status = 'SUCCESS'; // the customer confirms after all
+				const paid = await settle(h, order, 'paid', 3000);
+				expect(paid.late).toBe(true);
 			} finally {
 				await h.close();
 			}

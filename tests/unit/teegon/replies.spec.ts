@@ -135,7 +135,7 @@ describe('statusOutcome', () => {
 			statusOutcome(reply(200, { result: { ...result, trade_status: 'NEW_THING' } }), 'c1')
 		).toMatchObject({
 			kind: 'status',
-			state: 'pending',
+			state: 'unknown',
 			tradeStatus: 'NEW_THING'
 		});
 	});

@@ -49,11 +49,15 @@ describe('tradeState', () => {
 		'TRADE_PENDING',
 		'constructor',
 		'__proto__',
-		'toString'
-	])('an unlisted value %j is pending, never paid or failed', (status) => {
-		expect(tradeState(status)).toBe('pending');
-		expect(walletOfTradeStatus(status)).toBe('unknown');
-	});
+		'toString',
+		'ACCEPT'
+	])(
+		'an unlisted value %j is unknown: never paid, failed, or waiting for the customer',
+		(status) => {
+			expect(tradeState(status)).toBe('unknown');
+			expect(walletOfTradeStatus(status)).toBe('unknown');
+		}
+	);
 });
 
 describe('walletOfAuthCode', () => {

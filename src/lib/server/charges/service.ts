@@ -128,7 +128,14 @@ export function observeStatus(outcome: StatusOutcome): Observation | null {
 			};
 		case 'pending':
 			return { kind: 'pending', status: outcome.tradeStatus };
+		case 'unknown':
+			return { kind: 'unknown', reason: unlistedStatus(outcome.tradeStatus) };
 	}
+}
+
+/** How a trade_status the spec does not list is kept (last_status) and shown to the owner. */
+function unlistedStatus(tradeStatus: string): string {
+	return `Teegon: trade_status ${JSON.stringify(tradeStatus)} is not one the till knows`;
 }
 
 /** At most this many status checks at once per instance. */
@@ -458,15 +465,18 @@ export class ChargeService {
 					};
 				else if (fields.is_success === 'false') {
 					const st = fields.status ?? '';
-					obs =
-						tradeState(st) === 'failed'
-							? {
-									kind: 'failed',
-									reason: `Teegon: ${st}`,
-									chargeId: fields.charge_id ?? null,
-									status: st
-								}
-							: { kind: 'pending', chargeId: fields.charge_id ?? null, status: st || undefined };
+					const chargeId = fields.charge_id ?? null;
+					switch (tradeState(st)) {
+						case 'failed':
+							obs = { kind: 'failed', reason: `Teegon: ${st}`, chargeId, status: st };
+							break;
+						case 'pending':
+							obs = { kind: 'pending', chargeId, status: st };
+							break;
+						default:
+							// Not successful, but in words the till does not know: not known yet.
+							obs = { kind: 'unknown', reason: unlistedStatus(st), chargeId };
+					}
 				} else outcome = 'ignored';
 			}
 		}
@@ -681,11 +691,13 @@ export class ChargeService {
 			case 'paid':
 				return null;
 			case 'failed':
-				// Given up at the deadline: the customer may still pay; keep asking for a while.
+				// Given up at the deadline: the customer may still pay; keep asking for a while,
+				// counted from when it failed (or last changed since): a charge that was unknown
+				// may fail long after its deadline, once Teegon answers again.
 				if (
 					c.failure === DEADLINE_REASON &&
 					c.charge_id &&
-					now < c.deadline_at + this.#o.lateWatchMs
+					now < Math.max(c.deadline_at, c.updated_at) + this.#o.lateWatchMs
 				)
 					return now + Math.max(poll, Math.min(15_000, this.#o.lateWatchMs / 10));
 				return null;
@@ -717,12 +729,12 @@ export class ChargeService {
 			const charge = attempt === 0 && known ? known : await this.#byId(id);
 			const now = this.#o.now();
 			const change = obs ? transition(charge, obs, now) : null;
-			const merged: Charge = { ...charge, ...change };
+			const merged: Charge = { ...charge, ...change, updated_at: change ? now : charge.updated_at };
 			const next = this.#nextCheck(merged, now);
 			const update = {
 				...change,
 				next_check_at: next,
-				updated_at: change ? now : charge.updated_at,
+				updated_at: merged.updated_at,
 				// Only this instance's own lease: one that outlived it may be another's by now.
 				...(opts.releaseLease && charge.lease_owner === this.#o.instanceId
 					? { lease_owner: null, lease_until: null }

@@ -33,12 +33,14 @@ export const TRADE_STATUSES: readonly string[] = [
 
 /**
  * The meaning of a trade_status. Any value the spec does not list (including a different
- * case or surrounding spaces) is `pending`: "not known yet", never paid or failed.
+ * case or surrounding spaces, or WeChat's `ACCEPT`, "accepted, the bank debit to come") is
+ * `unknown`: "not known yet", never paid or failed, and not "waiting for the customer"
+ * either, which the deadline would turn into failed.
  */
 export function tradeState(tradeStatus: string): TradeState {
 	if (Object.hasOwn(WECHAT_STATES, tradeStatus)) return WECHAT_STATES[tradeStatus]!;
 	if (Object.hasOwn(ALIPAY_STATES, tradeStatus)) return ALIPAY_STATES[tradeStatus]!;
-	return 'pending';
+	return 'unknown';
 }
 
 /** Which wallet's vocabulary a trade_status belongs to. */

@@ -49,7 +49,8 @@ export type ChargeOutcome =
 	  };
 
 /** The meaning of a trade_status. Anything not listed in the spec is `pending`. */
-export type TradeState = 'paid' | 'failed' | 'pending';
+/** `unknown`: a trade_status the spec does not list; "not known yet", never paid or failed. */
+export type TradeState = 'paid' | 'failed' | 'pending' | 'unknown';
 
 /** What a barcode_pay_status call ended in. */
 export type StatusOutcome =
