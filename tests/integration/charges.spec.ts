@@ -390,6 +390,39 @@ describe.each(engines)('charges on $name', (engine) => {
 			expect((await h.service.get(h.till, b.order_no)).body).toEqual(v);
 		});
 
+		test('a notification saying neither success nor failure is kept and flagged for the owner', async () => {
+			const b = body(wechatCode('03'));
+			await created(h, b);
+			const n = makeNotification(fieldsFor(b.order_no, { is_success: 'TRUE' }), CLIENT_SECRET);
+			expect(await h.service.notify(n)).toMatchObject({ status: 200, outcome: 'ignored' });
+			expect((await notificationsOf(h, b.order_no)).length).toBe(1);
+			expect(((await h.service.get(h.till, b.order_no)).body as ChargeView).state).toBe('pending');
+			const item = (await chargesNeedingOwner(h.db.db)).find((i) => i.order_no === b.order_no);
+			expect(item).toMatchObject({ kind: 'flagged' });
+			expect(item?.detail).toContain('neither success nor failure');
+			// Sent again: still one item.
+			expect(await h.service.notify(n)).toMatchObject({ status: 200, outcome: 'duplicate' });
+			expect(
+				(await chargesNeedingOwner(h.db.db)).filter((i) => i.order_no === b.order_no)
+			).toHaveLength(1);
+		});
+
+		test("Teegon's answer to the charge is stored even when the first tries to store it fail", async () => {
+			// Every first write of a charge id fails for a moment, as a database restart would.
+			const restore = await failChargeUpdates(
+				h,
+				'NEW.charge_id IS NOT NULL AND OLD.charge_id IS NULL'
+			);
+			const restored = new Promise((r) => setTimeout(r, 150)).then(restore);
+			try {
+				const v = await created(h, body(wechatCode('00')));
+				expect(v.state).toBe('paid');
+				expect(v.charge_id).toBeTruthy();
+			} finally {
+				await restored;
+			}
+		});
+
 		test('a notification for an unknown order is kept as an orphan and answered 200', async () => {
 			const r = await h.service.notify(
 				makeNotification(fieldsFor('NO-SUCH-ORDER-1'), CLIENT_SECRET)

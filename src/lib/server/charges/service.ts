@@ -138,6 +138,8 @@ function unlistedStatus(tradeStatus: string): string {
 	return `Teegon: trade_status ${JSON.stringify(tradeStatus)} is not one the till knows`;
 }
 
+/** Tries to store Teegon's answer to a charge call (100, 300 ms apart) before giving up. */
+const SEND_APPLY_TRIES = 3;
 /** At most this many status checks at once per instance. */
 const MAX_CHECKS_IN_FLIGHT = 200;
 /** After a check failed (not the query: the check itself, a database error say), retry in. */
@@ -368,7 +370,25 @@ export class ChargeService {
 				raw: null
 			};
 		}
-		return this.#apply(row.id, observeCharge(outcome), { releaseLease: true }, row);
+		// Teegon has answered: what it said (the charge id above all: without it only a
+		// notification can settle the charge) is worth a few tries to store.
+		const obs = observeCharge(outcome);
+		for (let attempt = 1; ; attempt++) {
+			try {
+				return await this.#apply(
+					row.id,
+					obs,
+					{ releaseLease: true },
+					attempt === 1 ? row : undefined
+				);
+			} catch (e) {
+				this.#o.log(
+					`[charge] order_no=${row.order_no} Teegon answered ${outcome.kind}${'chargeId' in outcome && outcome.chargeId ? ` (charge_id=${outcome.chargeId})` : ''} but storing it failed (try ${attempt} of ${SEND_APPLY_TRIES}): ${(e as Error).message}`
+				);
+				if (attempt >= SEND_APPLY_TRIES) throw e;
+				await new Promise((r) => setTimeout(r, 100 * 3 ** (attempt - 1)));
+			}
+		}
 	}
 
 	async get(
@@ -507,7 +527,12 @@ export class ChargeService {
 				replay = true;
 				this.#o.log(`[notify] order_no=${orderNo} replay of a notification already recorded`);
 			}
-			if (charge && outcome === 'mismatch') {
+			if (charge && outcome === 'ignored') {
+				await this.#flag(charge.id, UNREADABLE_NOTIFICATION);
+				this.#o.log(
+					`[notify] order_no=${orderNo} is_success=${JSON.stringify(fields.is_success ?? null)} is neither true nor false: flagged for the owner`
+				);
+			} else if (charge && outcome === 'mismatch') {
 				await this.#flag(charge.id, 'amount_mismatch');
 				this.#o.log(
 					`[notify] order_no=${orderNo} amount ${fields.amount} differs from the charge's ${formatYuan(charge.amount)}: flagged for the owner, not accepted as paid`
@@ -934,6 +959,16 @@ export async function reviewAttentionItem(
 	return { ...view, reviewed: { at: new Date(now).toISOString(), note: text } };
 }
 
+/** A charge's flag: a notification whose is_success was neither `true` nor `false`. */
+export const UNREADABLE_NOTIFICATION = 'unreadable_notification';
+
+/** A charge's flag in the owner's words. */
+function chargeFlagText(flag: string): string {
+	return flag === UNREADABLE_NOTIFICATION
+		? 'a notification said neither success nor failure: check in the Teegon account'
+		: flag;
+}
+
 /** A sale's flag (sales.ts) in the owner's words. */
 function saleFlagText(flag: string): string {
 	const [what, order, state] = flag.split(':');
@@ -988,7 +1023,7 @@ async function attentionCandidates(db: Kysely<Database>, now: number): Promise<P
 				)
 			);
 		const other = flags.filter((f) => f !== 'amount_mismatch');
-		if (other.length) items.push(item('flagged', `flags: ${other.join(', ')}`));
+		if (other.length) items.push(item('flagged', other.map(chargeFlagText).join('; ')));
 		if (c.late)
 			items.push(
 				item('late', 'paid after the till was told it failed: refund it in the Teegon account')
