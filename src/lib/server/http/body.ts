@@ -30,3 +30,20 @@ export async function readJson(
 		};
 	}
 }
+
+/**
+ * A form body's fields, each name at most once (a repeated name would leave it open which
+ * value was signed): the fields, or the rule broken. Names are data, so the result has no
+ * prototype: a field called `constructor` or `__proto__` is a field like any other.
+ */
+export function formFields(
+	raw: string
+): { ok: true; fields: Record<string, string> } | { ok: false; message: string } {
+	const fields = Object.create(null) as Record<string, string>;
+	for (const [k, v] of new URLSearchParams(raw)) {
+		if (Object.hasOwn(fields, k))
+			return { ok: false, message: `field ${k}: appears more than once` };
+		fields[k] = v;
+	}
+	return { ok: true, fields };
+}

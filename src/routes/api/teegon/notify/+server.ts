@@ -1,5 +1,6 @@
 import { text } from '@sveltejs/kit';
 import { app } from '$lib/server/app';
+import { formFields } from '$lib/server/http/body';
 import type { RequestHandler } from './$types';
 
 /**
@@ -13,12 +14,8 @@ export const POST: RequestHandler = async ({ request }) => {
 		return text('content-type: must be application/x-www-form-urlencoded', { status: 415 });
 	const raw = await request.text();
 	if (raw.length > 64 * 1024) return text('body: too large', { status: 413 });
-	const params = new URLSearchParams(raw);
-	const fields: Record<string, string> = {};
-	for (const [k, v] of params) {
-		if (k in fields) return text(`field ${k}: appears more than once`, { status: 400 });
-		fields[k] = v;
-	}
-	const result = await app().charges.notify(fields);
+	const form = formFields(raw);
+	if (!form.ok) return text(form.message, { status: 400 });
+	const result = await app().charges.notify(form.fields);
 	return text(result.body, { status: result.status });
 };
