@@ -265,6 +265,8 @@ export const en: Messages = {
 		otherMethod: 'Pay another way',
 		continue: 'Continue',
 		notSent: 'This payment was never sent: the customer was not charged',
+		notRecorded:
+			'This till could not record the payment, so it was not sent: the customer was not charged. Reload the page and try again',
 		tradeFailed:
 			"The customer's payment did not go through ({{status}}): ask them to pay again, or take cash",
 		codeUsed: 'This payment code was already used: ask the customer to refresh it and scan again',

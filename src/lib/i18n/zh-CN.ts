@@ -264,6 +264,7 @@ export const zhCN = {
 		otherMethod: '换一种方式收款',
 		continue: '继续',
 		notSent: '这笔收款没有发出，顾客没有被扣款',
+		notRecorded: '本机无法记录这笔收款，所以没有发出，顾客没有被扣款。请刷新页面后重试',
 		tradeFailed: '顾客付款未成功（{{status}}）：可以请顾客重新付款，或改收现金',
 		codeUsed: '这个付款码已经用过：请顾客刷新付款码后重新扫描',
 		percentValue: '折扣百分比（如 10 表示优惠 10%）',

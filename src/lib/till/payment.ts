@@ -38,7 +38,9 @@ export type PaymentFailure =
 	/** The server refused the request itself (4xx): nothing was charged. */
 	| { kind: 'rejected'; status: number; error: ApiErrorBody }
 	/** After a reload: the server never received this charge, so nothing was charged. */
-	| { kind: 'not_sent' };
+	| { kind: 'not_sent' }
+	/** The device database could not record the charge, so it was not sent: nothing charged. */
+	| { kind: 'not_recorded' };
 
 export type Wallet = 'wechat' | 'alipay' | 'unknown';
 
@@ -167,7 +169,12 @@ export class PaymentAttempt {
 		this.#pollWait = deps.pollWaitSeconds ?? 25;
 		this.#notFoundLimit = deps.resumeNotFoundLimit ?? 3;
 		this.#notSentAfterMs = deps.notSentAfterMs ?? 60_000;
-		this.#firstSentAt = charge.request ? null : (charge.startedAt ?? this.#now());
+		const started = charge.startedAt;
+		this.#firstSentAt = charge.request
+			? null
+			: started !== undefined && Number.isFinite(started)
+				? started
+				: this.#now();
 		this.#onChange = deps.onChange ?? (() => undefined);
 		this.#onError = deps.onError ?? ((e) => console.error('payment', e));
 		this.#s = {
@@ -267,11 +274,18 @@ export class PaymentAttempt {
 		if (this.#request) {
 			// Recorded before the request leaves: after a crash or reload the till asks the
 			// server how it ended instead of charging the customer again.
-			await this.#store.started({
-				orderNo: this.#s.orderNo,
-				saleDraftId: this.#s.saleDraftId,
-				amount: this.#s.amount
-			});
+			try {
+				await this.#store.started({
+					orderNo: this.#s.orderNo,
+					saleDraftId: this.#s.saleDraftId,
+					amount: this.#s.amount
+				});
+			} catch (err) {
+				// Not sent: a charge the device cannot remember must not be made.
+				this.#onError(err);
+				this.#set({ phase: 'failed', failure: { kind: 'not_recorded' } });
+				return this.snapshot;
+			}
 			this.#set({});
 			const answered = await this.#post(this.#request);
 			if (!answered) return this.snapshot;

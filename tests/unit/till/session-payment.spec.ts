@@ -376,6 +376,30 @@ describe('resuming after a reload', () => {
 	});
 });
 
+describe('the device cannot record the charge', () => {
+	test('not sent: failed with the reason, nothing posted, no error thrown', async () => {
+		const api = new FakeApi([ok(view('paid'))]);
+		const errors: unknown[] = [];
+		const a = new PaymentAttempt(
+			{ orderNo: ORDER, saleDraftId: 'sale-1', amount: 2345, wallet: 'wechat', request: REQUEST },
+			{
+				api,
+				store: {
+					started: async () => {
+						throw new Error('QuotaExceededError');
+					},
+					setState: async () => undefined
+				},
+				onError: (e) => errors.push(e)
+			}
+		);
+		const result = await a.run();
+		expect(result).toMatchObject({ phase: 'failed', failure: { kind: 'not_recorded' } });
+		expect(api.posts).toEqual([]);
+		expect(errors).toHaveLength(1);
+	});
+});
+
 describe('a 4xx after a POST that went unanswered', () => {
 	const T0 = Date.parse('2026-11-26T06:03:05.000Z');
 
