@@ -56,6 +56,45 @@ function admin(
 }
 
 describe.each(engines)('owner reviews on $name', (engine) => {
+	test('one payment paying two sales (another batch, the same batch, one sale twice) is flagged', async () => {
+		const h = await startHarness(engine);
+		try {
+			const a = body(wechatCode('00'));
+			expect(((await h.service.create(h.till, a)).body as ChargeView).state).toBe('paid');
+			const first = saleByCode(a.order_no, 2345);
+			expect((await recordSales(h.db.db, h.till, [first]))[0]).toMatchObject({
+				status: 'applied'
+			});
+			expect((await recordSales(h.db.db, h.till, [first]))[0]).toMatchObject({
+				status: 'duplicate' // the same sale sent again is not a second use
+			});
+			expect((await recordSales(h.db.db, h.till, [saleByCode(a.order_no, 2345)]))[0]).toMatchObject(
+				{ status: 'applied', flagged: [`charge_reused:${a.order_no}`] }
+			);
+			const b = body(wechatCode('00'));
+			expect(((await h.service.create(h.till, b)).body as ChargeView).state).toBe('paid');
+			const [r1, r2] = await recordSales(h.db.db, h.till, [
+				saleByCode(b.order_no, 2345),
+				saleByCode(b.order_no, 2345)
+			]);
+			expect(r1).toMatchObject({ status: 'applied' });
+			expect(r1).not.toHaveProperty('flagged');
+			expect(r2).toMatchObject({ flagged: [`charge_reused:${b.order_no}`] });
+			const c = body(wechatCode('00'));
+			expect(((await h.service.create(h.till, c)).body as ChargeView).state).toBe('paid');
+			const twice = saleByCode(c.order_no, 1000);
+			twice.tenders = [0, 1].map(() => ({ ...twice.tenders[0]!, amount: 500 }));
+			const [r3] = await recordSales(h.db.db, h.till, [twice]);
+			expect(r3?.flagged).toContain(`charge_reused:${c.order_no}`);
+			const items = await chargesNeedingOwner(h.db.db);
+			expect(items.filter((i) => i.kind === 'sale').map((i) => i.detail)).toEqual(
+				expect.arrayContaining([expect.stringContaining('already pays another sale')])
+			);
+		} finally {
+			await h.close();
+		}
+	});
+
 	test("another store's sale naming a charge does not hide it; sales that match no paid charge are listed", async () => {
 		const h = await startHarness(engine);
 		try {

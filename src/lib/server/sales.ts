@@ -128,6 +128,20 @@ export async function recordSales(
 							).map((c) => [c.order_no, c])
 						: []
 				);
+				// Payment codes that already pay a sale of this store: one payment pays one sale.
+				const backing = new Set(
+					orderNos.length
+						? (
+								await trx
+									.selectFrom('sale_tenders')
+									.innerJoin('sales', 'sales.id', 'sale_tenders.sale_id')
+									.select('sale_tenders.order_no')
+									.where('sale_tenders.order_no', 'in', orderNos)
+									.where('sales.store_id', '=', till.storeId)
+									.execute()
+							).map((r) => r.order_no)
+						: []
+				);
 				const seen = new Set<string>();
 				for (const { index, sale } of valid) {
 					const prior = existing.get(sale.id);
@@ -155,13 +169,18 @@ export async function recordSales(
 					seen.add(sale.id);
 					// Every payment-code tender must be a paid charge of this store, for its amount.
 					const flags: string[] = [];
+					const ownCodes = new Set<string>();
 					for (const t of sale.tenders) {
 						if (t.kind !== 'payment_code') continue;
+						if (backing.has(t.orderNo) || ownCodes.has(t.orderNo))
+							flags.push(`charge_reused:${t.orderNo}`);
+						ownCodes.add(t.orderNo);
 						const c = charges.get(t.orderNo);
 						if (!c || c.store_id !== till.storeId) flags.push(`charge_missing:${t.orderNo}`);
 						else if (c.state !== 'paid') flags.push(`charge_not_paid:${t.orderNo}:${c.state}`);
 						else if (c.amount !== t.amount) flags.push(`charge_amount_mismatch:${t.orderNo}`);
 					}
+					for (const o of ownCodes) backing.add(o);
 					await trx
 						.insertInto('sales')
 						.values({

@@ -977,6 +977,8 @@ function saleFlagText(flag: string): string {
 			return `paid by payment code ${order}, which is no charge of this store`;
 		case 'charge_not_paid':
 			return `paid by payment code ${order}, whose charge is ${state}, not paid`;
+		case 'charge_reused':
+			return `paid by payment code ${order}, which already pays another sale (counted twice?)`;
 		case 'charge_amount_mismatch':
 			return `paid by payment code ${order} for another amount than the charge's`;
 		default:
