@@ -128,7 +128,44 @@ describe.each(engines)('sales on $name', (engine) => {
 				],
 				[{ tenders: [{ kind: 'cash', amount: 400, tendered: 400, change: 0 }] }, 'tenders'],
 				[{ tenders: [{ kind: 'card', amount: 500 }] }, 'tenders[0].kind'],
-				[{ createdAt: 'yesterday' }, 'createdAt']
+				[{ createdAt: 'yesterday' }, 'createdAt'],
+				[{ createdAt: '1' }, 'createdAt'], // Date.parse: the year 2001
+				[{ createdAt: '+275760-09-13T00:00:00.000Z' }, 'createdAt'],
+				[{ createdAt: '2026-11-26' }, 'createdAt'],
+				[{ cashier: '王\u0000芳' }, 'cashier'],
+				[{ number: 'T1-\uD800' }, 'number'],
+				[{ lines: [{ ...sale().lines[0]!, name: '水\u0000' }] }, 'lines[0].name'],
+				[{ lines: [{ ...sale().lines[0]!, productId: { a: 1 } as never }] }, 'lines[0].productId'],
+				[{ lines: [{ ...sale().lines[0]!, productId: 42 as never }] }, 'lines[0].productId'],
+				[{ lines: [{ ...sale().lines[0]!, barcode: true as never }] }, 'lines[0].barcode'],
+				[
+					{
+						tenders: [
+							{
+								kind: 'payment_code',
+								amount: 500,
+								orderNo: 'T1X',
+								chargeId: null,
+								wallet: 'x' as never
+							}
+						]
+					},
+					'tenders[0].wallet'
+				],
+				[
+					{
+						tenders: [
+							{
+								kind: 'payment_code',
+								amount: 500,
+								orderNo: 'T1X',
+								chargeId: [1] as never,
+								wallet: 'wechat'
+							}
+						]
+					},
+					'tenders[0].chargeId'
+				]
 			];
 			const batch = [good, ...cases.map(([over]) => ({ ...sale(), ...over }))];
 			const results = await recordSales(db.db, till, batch);

@@ -4,7 +4,7 @@
  * retries after a lost reply, a crash or in two tabs never records a sale twice.
  */
 import type { Kysely } from 'kysely';
-import type { Sale, SyncSaleResult, Tender } from '../sale';
+import { MAX_TENDERS, type Sale, type SyncSaleResult, type Tender } from '../sale';
 import type { Database } from './db/schema';
 import { alreadyDurable } from './db';
 
@@ -22,6 +22,23 @@ const isFen = (v: unknown): v is number =>
 	typeof v === 'number' && Number.isSafeInteger(v) && Math.abs(v) <= MAX_FEN;
 const isText = (v: unknown, max: number): v is string =>
 	typeof v === 'string' && v.length >= 1 && v.length <= max;
+/** NUL (PostgreSQL refuses it in text) or half of a surrogate pair (not storable as UTF-8). */
+// eslint-disable-next-line no-control-regex -- NUL is exactly what this looks for
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const TEXT_RULE = 'must not contain NUL or broken Unicode';
+const isStorable = (v: string): boolean => !UNSTORABLE.test(v);
+/** What the till writes (Date#toISOString) and a little more: a full date, time and offset. */
+const ISO_TIME =
+	/^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?(Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/;
+const isSaleTime = (v: unknown): v is string => {
+	if (typeof v !== 'string') return false;
+	const m = ISO_TIME.exec(v);
+	if (!m || Number.isNaN(Date.parse(v))) return false;
+	const year = Number(m[1]);
+	return year >= 2000 && year <= 2099;
+};
+const isOptionalText = (v: unknown, max: number): boolean =>
+	v === null || v === undefined || (isText(v, max) && isStorable(v));
 
 /** Shape and arithmetic of one sale: every amount integer fen, every total adding up. */
 export function checkSale(s: unknown): Check {
@@ -30,9 +47,14 @@ export function checkSale(s: unknown): Check {
 	if (!isText(sale.id, 64) || !/^[A-Za-z0-9_-]+$/.test(sale.id))
 		return bad('id', 'must be 1 to 64 characters of A-Z, a-z, 0-9, _ or -');
 	if (!isText(sale.number, 64)) return bad('number', 'must be 1 to 64 characters');
+	if (!isStorable(sale.number)) return bad('number', TEXT_RULE);
 	if (!isText(sale.cashier, 64)) return bad('cashier', 'must be 1 to 64 characters');
-	if (typeof sale.createdAt !== 'string' || Number.isNaN(Date.parse(sale.createdAt)))
-		return bad('createdAt', 'must be an ISO 8601 time');
+	if (!isStorable(sale.cashier)) return bad('cashier', TEXT_RULE);
+	if (!isSaleTime(sale.createdAt))
+		return bad(
+			'createdAt',
+			'must be an ISO 8601 date and time with its offset (2026-11-26T06:03:05.000Z), in the years 2000 to 2099'
+		);
 	if (!Array.isArray(sale.lines) || sale.lines.length < 1 || sale.lines.length > MAX_LINES)
 		return bad('lines', `must be 1 to ${MAX_LINES} lines`);
 	let sum = 0;
@@ -40,6 +62,13 @@ export function checkSale(s: unknown): Check {
 		const f = `lines[${i}]`;
 		if (!l || typeof l !== 'object') return bad(f, 'must be an object');
 		if (!isText(l.name, 200)) return bad(`${f}.name`, 'must be 1 to 200 characters');
+		if (!isStorable(l.name)) return bad(`${f}.name`, TEXT_RULE);
+		if (!isOptionalText(l.lineId, 64))
+			return bad(`${f}.lineId`, 'must be 1 to 64 characters of text, or absent');
+		if (!isOptionalText(l.productId, 64))
+			return bad(`${f}.productId`, 'must be 1 to 64 characters of text, or null');
+		if (!isOptionalText(l.barcode, 64))
+			return bad(`${f}.barcode`, 'must be 1 to 64 characters of text, or null');
 		if (!Number.isSafeInteger(l.quantity) || l.quantity < 1 || l.quantity > 99_999)
 			return bad(`${f}.quantity`, 'must be a whole number from 1 to 99999');
 		if (!isFen(l.unitPrice) || l.unitPrice < 0)
@@ -56,8 +85,8 @@ export function checkSale(s: unknown): Check {
 		return bad('discount', 'must be whole fen from 0 to the subtotal');
 	if (!isFen(sale.total) || sale.total !== sale.subtotal - sale.discount)
 		return bad('total', 'must equal subtotal − discount');
-	if (!Array.isArray(sale.tenders) || sale.tenders.length > 20)
-		return bad('tenders', 'must be a list of at most 20 tenders');
+	if (!Array.isArray(sale.tenders) || sale.tenders.length > MAX_TENDERS)
+		return bad('tenders', `must be a list of at most ${MAX_TENDERS} tenders`);
 	let paid = 0;
 	for (const [i, t] of (sale.tenders as Tender[]).entries()) {
 		const f = `tenders[${i}]`;
@@ -72,6 +101,15 @@ export function checkSale(s: unknown): Check {
 		} else if (t.kind === 'payment_code') {
 			if (!isText(t.orderNo, 64) || !/^[A-Za-z0-9_-]+$/.test(t.orderNo))
 				return bad(`${f}.orderNo`, "must be the charge's order_no");
+			if (!isOptionalText(t.chargeId, 128))
+				return bad(`${f}.chargeId`, "must be Teegon's charge id (1 to 128 characters), or null");
+			if (
+				t.wallet !== undefined &&
+				t.wallet !== 'wechat' &&
+				t.wallet !== 'alipay' &&
+				t.wallet !== 'unknown'
+			)
+				return bad(`${f}.wallet`, 'must be wechat, alipay or unknown');
 		} else return bad(`${f}.kind`, 'must be cash or payment_code');
 		paid += t.amount;
 	}
