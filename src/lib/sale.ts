@@ -39,6 +39,9 @@ export type Tender =
 			wallet: 'wechat' | 'alipay' | 'unknown';
 	  };
 
+/** At most this many tenders pay one sale (the server refuses more). */
+export const MAX_TENDERS = 20;
+
 export interface Sale {
 	/** Device-generated UUID: the idempotency key of the sync. */
 	id: string;

@@ -71,7 +71,9 @@ export const en: Messages = {
 			discount_exceeds: 'The discount cannot be more than the amount',
 			overflow: 'The amount is too large',
 			line_not_found: 'That item is no longer in the cart',
-			empty_name: 'Enter a name for the item'
+			empty_name: 'Enter a name for the item',
+			name_too_long: 'The name is too long: at most 200 characters',
+			too_many_lines: 'A sale holds at most 500 lines: finish this one and start another'
 		}
 	},
 	discount: {
@@ -265,6 +267,7 @@ export const en: Messages = {
 		otherMethod: 'Pay another way',
 		continue: 'Continue',
 		notSent: 'This payment was never sent: the customer was not charged',
+		tooManyTenders: 'A sale takes at most {{max}} payments: this one must pay the rest',
 		notRecorded:
 			'This till could not record the payment, so it was not sent: the customer was not charged. Reload the page and try again',
 		tradeFailed:

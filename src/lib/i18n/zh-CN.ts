@@ -74,7 +74,9 @@ export const zhCN = {
 			discount_exceeds: '折扣不能超过商品金额',
 			overflow: '金额过大，无法计算',
 			line_not_found: '该商品已不在购物车中',
-			empty_name: '请填写商品名称'
+			empty_name: '请填写商品名称',
+			name_too_long: '名称太长：最多 200 个字',
+			too_many_lines: '一笔交易最多 500 行：请先结算这一笔，再开新的一笔'
 		}
 	},
 	discount: {
@@ -264,6 +266,7 @@ export const zhCN = {
 		otherMethod: '换一种方式收款',
 		continue: '继续',
 		notSent: '这笔收款没有发出，顾客没有被扣款',
+		tooManyTenders: '一笔交易最多 {{max}} 次付款：这一次需要付清余款',
 		notRecorded: '本机无法记录这笔收款，所以没有发出，顾客没有被扣款。请刷新页面后重试',
 		tradeFailed: '顾客付款未成功（{{status}}）：可以请顾客重新付款，或改收现金',
 		codeUsed: '这个付款码已经用过：请顾客刷新付款码后重新扫描',

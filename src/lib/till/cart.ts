@@ -61,7 +61,13 @@ export type CartErrorCode =
 	| 'discount_exceeds'
 	| 'overflow'
 	| 'line_not_found'
-	| 'empty_name';
+	| 'empty_name'
+	| 'name_too_long'
+	| 'too_many_lines';
+
+/** The server's limits for a synced sale (src/lib/server/sales.ts): a sale over them is refused. */
+export const MAX_CART_LINES = 500;
+export const MAX_LINE_NAME = 200;
 
 /** Thrown for input the cashier can correct; `code` maps to the message `cart.error.<code>`. */
 export class CartError extends RangeError {
@@ -188,6 +194,8 @@ function replaceLine(cart: Cart, lineId: string, f: (line: CartLine) => CartLine
 }
 
 function appendLine(cart: Cart, line: Omit<CartLine, 'lineId'>): Cart {
+	if (cart.lines.length >= MAX_CART_LINES)
+		throw new CartError('too_many_lines', `a sale holds at most ${MAX_CART_LINES} lines`);
 	const result: Cart = {
 		...cart,
 		lines: [...cart.lines, { lineId: `L${cart.nextLine}`, ...line }],
@@ -231,6 +239,8 @@ export function addOpenPriceItem(
 ): Cart {
 	const name = item.name.trim();
 	if (!name) throw new CartError('empty_name', 'an open-price item needs a name');
+	if (name.length > MAX_LINE_NAME)
+		throw new CartError('name_too_long', `a name is at most ${MAX_LINE_NAME} characters`);
 	assertPrice(item.unitPrice);
 	const quantity = item.quantity ?? 1;
 	assertQuantity(quantity);

@@ -16,7 +16,7 @@
  */
 import { getContext, setContext } from 'svelte';
 import { displayYuan, formatYuan, type Fen } from '$lib/money';
-import type { Sale, Tender } from '$lib/sale';
+import { MAX_TENDERS, type Sale, type Tender } from '$lib/sale';
 import type { I18n, MessageKey, MessageVars } from '$lib/i18n';
 import {
 	chargesToResume,
@@ -774,6 +774,11 @@ export class TillSession {
 		}
 		const wanted = this.paymentCodeAmount;
 		const amount = wanted !== null && wanted > 0 && wanted < due ? wanted : due;
+		if (amount < due && this.tenders.length >= MAX_TENDERS - 1) {
+			// The last tender must pay the rest: the server refuses a sale with more.
+			this.say('error', 'till.tooManyTenders', { max: MAX_TENDERS });
+			return;
+		}
 		await this.#charge(code, wallet, amount);
 	}
 
@@ -963,6 +968,11 @@ export class TillSession {
 		const due = this.due;
 		if (handed <= 0 || due <= 0) return false;
 		const tender = cashTender(due, handed);
+		if (tender.amount < due && this.tenders.length >= MAX_TENDERS - 1) {
+			// The last tender must pay the rest: the server refuses a sale with more.
+			this.say('error', 'till.tooManyTenders', { max: MAX_TENDERS });
+			return false;
+		}
 		this.tenders = [...this.tenders, tender];
 		this.#saveDraft();
 		if (this.due === 0) await this.complete();

@@ -441,3 +441,22 @@ describe('tenders', () => {
 		expect(remainingDue(1345, [cashTender(1345, 2000)])).toBe(0);
 	});
 });
+
+describe("the server's limits for a sale", () => {
+	test('an open-price name up to 200 characters; longer is refused, not stored', () => {
+		const ok = addOpenPriceItem(emptyCart(), { name: '面'.repeat(200), unitPrice: 100 });
+		expect(ok.lines).toHaveLength(1);
+		expect(() => addOpenPriceItem(ok, { name: '面'.repeat(201), unitPrice: 100 })).toThrow(
+			expect.objectContaining({ code: 'name_too_long' })
+		);
+	});
+
+	test('at most 500 lines', () => {
+		let cart = emptyCart();
+		for (let i = 0; i < 500; i++) cart = addOpenPriceItem(cart, { name: `n${i}`, unitPrice: 1 });
+		expect(cart.lines).toHaveLength(500);
+		expect(() => addOpenPriceItem(cart, { name: 'one more', unitPrice: 1 })).toThrow(
+			expect.objectContaining({ code: 'too_many_lines' })
+		);
+	});
+});

@@ -424,6 +424,19 @@ describe('paying', () => {
 	});
 });
 
+describe("the server's limit of tenders", () => {
+	test('the 20th payment must pay the rest: a smaller one is refused, the rest is taken', async () => {
+		const session = await startSession();
+		await session.handleScan('6901234560022'); // ¥3.50
+		for (let i = 0; i < 19; i++) expect(await session.payCash(1)).toBe(true);
+		expect(await session.payCash(1)).toBe(false);
+		expect(session.notice?.key).toBe('till.tooManyTenders');
+		expect(session.tenders).toHaveLength(19);
+		expect(await session.payCash(1000)).toBe(true);
+		expect(session.lastSale?.tenders).toHaveLength(20);
+	});
+});
+
 describe('one sale, one charge at a time', () => {
 	test('the same payment code read twice at once: one order, one charge, the sale paid', async () => {
 		const session = await startSession();
