@@ -216,6 +216,12 @@ describe('the built till in sandbox mode (SQLite)', () => {
 		expect((await call('/api/charges/A2?wait=31')).body).toMatchObject({
 			error: { field: 'wait' }
 		});
+		// Over BODY_SIZE_LIMIT (512 KiB by default): 413 saying so, not "invalid JSON".
+		const big = JSON.stringify({ sales: [{ id: 'x', pad: 'x'.repeat(600 * 1024) }] });
+		expect(await call('/api/sales', { method: 'POST', body: big })).toMatchObject({
+			status: 413,
+			body: { error: { code: 'payload_too_large', field: 'body' } }
+		});
 	});
 
 	test('sales sync: applied once, the same answer for a repeat, a bad sale rejected with its field', async () => {

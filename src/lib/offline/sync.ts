@@ -150,6 +150,12 @@ export function parseSyncReply(body: unknown): SyncSalesReply {
  * `auth` on 401 (stop and ask for a new token), `http` on any other non-2xx, `network` when
  * no answer came, `bad_reply` when the answer is not a sync reply; all but `auth` are retried.
  */
+const encoder = new TextEncoder();
+/** The UTF-8 size of a value's JSON, as it goes over the wire (plus a comma). */
+function jsonBytes(value: unknown): number {
+	return encoder.encode(JSON.stringify(value)).length + 1;
+}
+
 export function httpSender(
 	baseUrl: string,
 	getToken: TokenSource,
@@ -350,6 +356,11 @@ export interface SaleSyncOptions {
 	send: SendSales;
 	/** Sales per request. */
 	batchSize?: number;
+	/**
+	 * And at most this many bytes of JSON per request (default 256 KiB, half the server's default
+	 * BODY_SIZE_LIMIT): a batch over the server's limit is refused whole, every time.
+	 */
+	batchBytes?: number;
 	backoff?: BackoffOptions;
 	/** How often the leader looks at the outbox when nothing is due (other tabs' sales). */
 	idleIntervalMs?: number;
@@ -391,6 +402,7 @@ export class SaleSync {
 	readonly #db: TillDb;
 	readonly #send: SendSales;
 	readonly #batchSize: number;
+	readonly #batchBytes: number;
 	readonly #backoff: Required<BackoffOptions>;
 	readonly #idleIntervalMs: number;
 	readonly #now: () => number;
@@ -425,6 +437,7 @@ export class SaleSync {
 		this.#db = db;
 		this.#send = options.send;
 		this.#batchSize = Math.max(1, options.batchSize ?? 200);
+		this.#batchBytes = Math.max(1, options.batchBytes ?? 256 * 1024);
 		this.#backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
 		this.#idleIntervalMs = options.idleIntervalMs ?? 30_000;
 		this.#now = options.now ?? Date.now;
@@ -700,12 +713,23 @@ export class SaleSync {
 				.filter((e) => !attempted.has(e.seq) && (sendAll || due(e)))
 				.limit(this.#batchSize)
 				.toArray();
-			const last = batch.at(-1);
-			if (!last) break;
-			cursor = last.seq;
+			if (batch.length === 0) break;
+			const records = await db.sales.bulkGet(batch.map((e) => e.saleId));
+			// Within the byte budget (always at least one sale); the rest waits for the next request.
+			let bytes = 0;
+			let fits = 0;
+			while (fits < batch.length) {
+				const record = records[fits];
+				const size = record ? jsonBytes(record.sale) : 0;
+				if (fits > 0 && bytes + size > this.#batchBytes) break;
+				bytes += size;
+				fits++;
+			}
+			batch.length = fits;
+			records.length = fits;
+			cursor = batch.at(-1)!.seq;
 			for (const entry of batch) attempted.add(entry.seq);
 
-			const records = await db.sales.bulkGet(batch.map((e) => e.saleId));
 			const entries: OutboxEntry[] = [];
 			const sales: Sale[] = [];
 			const orphans: OutboxEntry[] = [];

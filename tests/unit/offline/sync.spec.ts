@@ -316,6 +316,55 @@ describe('volume', () => {
 	});
 });
 
+describe('request size', () => {
+	it('big sales go in smaller batches, each within the byte budget, all of them in order', async () => {
+		// 250 sales of a dozen long lines each: 200 of them would be ≈0.6 MB, over the server's
+		// default body limit (512 KiB), and a batch over it is refused whole, every time.
+		const sales: Sale[] = [];
+		for (let i = 0; i < 250; i++) {
+			const base = makeSale(1_200);
+			const line = {
+				...base.lines[0]!,
+				name: '进口特级初榨橄榄油礼盒装'.repeat(8),
+				unitPrice: 100,
+				quantity: 1,
+				discount: 0,
+				total: 100
+			};
+			sales.push({
+				...base,
+				lines: Array.from({ length: 12 }, (_, n) => ({ ...line, lineId: `L${n + 1}` })),
+				subtotal: 1_200,
+				discount: 0,
+				total: 1_200
+			});
+		}
+		await db.transaction('rw', [db.sales, db.outbox, db.charges], async () => {
+			for (const sale of sales) await recordSale(db, sale);
+		});
+		const sizes: number[] = [];
+		const send: SendSales = async (batch) => {
+			sizes.push(new TextEncoder().encode(JSON.stringify({ sales: batch })).length);
+			return server.handle(batch);
+		};
+		const budget = 256 * 1024;
+		const result = await engine(send).syncNow();
+		expect(result).toMatchObject({ sent: 250, synced: 250, failed: 0 });
+		expect(sizes.length).toBeGreaterThan(2);
+		for (const size of sizes) expect(size).toBeLessThanOrEqual(budget + 64);
+		expect(server.requests.flat()).toEqual(sales.map((s) => s.id));
+		expect(await db.outbox.count()).toBe(0);
+	});
+
+	it('one sale bigger than the budget still goes, on its own', async () => {
+		const sales = await recordSales(db, 3);
+		const result = await engine(server.sender(), { batchBytes: 10 }).syncNow();
+		expect(result).toMatchObject({ sent: 3, synced: 3 });
+		expect(server.requests.map((r) => r.length)).toEqual([1, 1, 1]);
+		expect(server.requests.flat()).toEqual(sales.map((s) => s.id));
+	});
+});
+
 describe('one sync at a time', () => {
 	it('two engines on the same database (two tabs without Web Locks) send each sale once', async () => {
 		const sales = await recordSales(db, 250);

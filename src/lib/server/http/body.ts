@@ -20,7 +20,22 @@ export async function readJson(
 		};
 	try {
 		return { ok: true, value: await request.json() };
-	} catch {
+	} catch (err) {
+		// adapter-node stops reading past BODY_SIZE_LIMIT with a 413: not a JSON problem.
+		if ((err as { status?: unknown } | null)?.status === 413)
+			return {
+				ok: false,
+				response: json(
+					{
+						error: {
+							code: 'payload_too_large',
+							message: 'body: larger than this server accepts (BODY_SIZE_LIMIT); send less at once',
+							field: 'body'
+						}
+					},
+					{ status: 413 }
+				)
+			};
 		return {
 			ok: false,
 			response: json(
