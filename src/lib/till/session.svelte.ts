@@ -991,7 +991,7 @@ export class TillSession {
 		try {
 			const at = dateAt(this.#now());
 			const seq = await takeSeq(db, 'saleSeq', at);
-			const sale: Sale = {
+			let sale: Sale = {
 				id: this.saleId,
 				number: saleNumber(this.tillCode, at, seq),
 				cashier: this.cashier,
@@ -999,7 +999,19 @@ export class TillSession {
 				...toSaleAmounts(this.cart),
 				tenders: this.tenders
 			};
-			await recordSale(db, sale, this.#now);
+			if ((await recordSale(db, sale, this.#now)) === 'already-recorded') {
+				const stored = (await db.sales.get(sale.id))?.sale;
+				if (stored && sameSale(stored, sale)) {
+					// Recorded before (the tab died before it could clear the draft): that one stands.
+					sale = stored;
+				} else {
+					// Another tab, restored from the same draft, recorded a different sale under this
+					// id: this one is a sale of its own, never dropped.
+					sale = { ...sale, id: crypto.randomUUID() };
+					if ((await recordSale(db, sale, this.#now)) !== 'recorded')
+						throw new Error(`sale ${sale.id}: could not be recorded`);
+				}
+			}
 			this.lastSale = sale;
 			if (this.payment && isFinalPhase(this.payment.phase)) {
 				// keep a paid payment's banner for the done screen; drop anything else
@@ -1037,6 +1049,13 @@ export class TillSession {
 			// the list is a convenience; the status line still shows the queue
 		}
 	}
+}
+
+/** The same sale as far as the money goes: what was sold, for how much, paid how. */
+function sameSale(a: Sale, b: Sale): boolean {
+	const money = (s: Sale) =>
+		JSON.stringify([s.lines, s.subtotal, s.discount, s.total, s.tenders, s.cashier]);
+	return money(a) === money(b);
 }
 
 const CONTEXT = Symbol('till.session');

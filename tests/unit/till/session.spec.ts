@@ -437,6 +437,36 @@ describe("the server's limit of tenders", () => {
 	});
 });
 
+describe('two tabs on one device', () => {
+	test("both restored from one draft: each tab's sale is recorded, neither is lost", async () => {
+		const a = await startSession();
+		await a.handleScan('6901234560015'); // water ¥2.00, saved as the draft
+		const b = await startSession(); // opened later: the same draft, the same sale id
+		expect(b.saleId).toBe(a.saleId);
+		await b.handleScan('6901234560022'); // + cola ¥3.50
+		expect(await b.payCash(550)).toBe(true);
+		expect(await a.payCash(200)).toBe(true);
+		const stored = (await db.sales.toArray()).map((r) => r.sale.total).sort((x, y) => x - y);
+		expect(stored).toEqual([200, 550]);
+		expect(a.lastSale?.total).toBe(200);
+		expect(await db.outbox.count()).toBe(2);
+	});
+
+	test('a sale recorded just before the tab died is not recorded again from its draft', async () => {
+		const first = await startSession();
+		await first.handleScan('6901234560015');
+		const draft = storage.getItem('till.draft');
+		expect(await first.payCash(200)).toBe(true);
+		// The tab died after the sale was stored, before the draft was cleared.
+		storage.setItem('till.draft', draft!);
+		const again = await startSession();
+		expect(again.cart.lines).toHaveLength(1);
+		expect(await again.payCash(200)).toBe(true);
+		expect(await db.sales.count()).toBe(1);
+		expect(again.lastSale?.number).toBe(first.lastSale?.number);
+	});
+});
+
 describe('one sale, one charge at a time', () => {
 	test('the same payment code read twice at once: one order, one charge, the sale paid', async () => {
 		const session = await startSession();
