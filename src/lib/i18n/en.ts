@@ -292,7 +292,9 @@ export const en: Messages = {
 		submit: 'Pair',
 		empty: 'Paste the till token',
 		invalid: 'The token is not valid: check it and paste it again',
-		unreachable: 'The server cannot be reached: check the network and try again'
+		unreachable: 'The server cannot be reached: check the network and try again',
+		otherStoreQueued:
+			"This token is another store's till, and this device still holds sales of its old store not yet sent: pair it with the old store's till until they are sent"
 	},
 	refusal: {
 		insufficientBalance: 'Insufficient balance: ask for another card or payment method',

@@ -287,7 +287,9 @@ export const zhCN = {
 		submit: '配对',
 		empty: '请粘贴收银台令牌',
 		invalid: '令牌无效：请检查后重新粘贴',
-		unreachable: '无法连接服务器，请检查网络后重试'
+		unreachable: '无法连接服务器，请检查网络后重试',
+		otherStoreQueued:
+			'这个令牌属于另一家门店的收银台，而本机还有原门店尚未上传的销售：请先用原门店的收银台令牌配对，等销售上传完再换'
 	},
 	refusal: {
 		insufficientBalance: '余额不足，请顾客换一张卡或换一种支付方式',

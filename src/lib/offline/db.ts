@@ -92,6 +92,8 @@ export type PersistState = 'granted' | 'denied' | 'unsupported';
 /** Typed meta values; the table stores `{ key, value }`. */
 export interface MetaValues {
 	catalogVersion: number;
+	/** The store whose till this device is (its catalog, its queued sales). */
+	storeId: string;
 	lastSyncAt: string;
 	lastSyncError: string | null;
 	deviceId: string;
@@ -475,6 +477,29 @@ export async function applyCatalogChanges(db: TillDb, changes: CatalogChanges): 
 		}
 		await setMeta(db, 'catalogVersion', changes.version);
 		return true;
+	});
+}
+
+/**
+ * Binds the device to a store. The first time it is recorded. For another store, the old
+ * store's catalog goes (its version would hide the new store's products), but not while sales of
+ * the old store are still queued: sent with the new store's token they would be counted there.
+ */
+export async function bindStore(
+	db: TillDb,
+	storeId: string
+): Promise<{ ok: true; changed: boolean } | { ok: false; queued: number }> {
+	return db.transaction('rw', [db.meta, db.catalog, db.outbox], async () => {
+		const current = await getMeta(db, 'storeId');
+		if (current === storeId) return { ok: true, changed: false };
+		if (current !== undefined) {
+			const queued = await db.outbox.count();
+			if (queued > 0) return { ok: false, queued };
+			await db.catalog.clear();
+			await setMeta(db, 'catalogVersion', 0);
+		}
+		await setMeta(db, 'storeId', storeId);
+		return { ok: true, changed: current !== undefined };
 	});
 }
 

@@ -30,6 +30,7 @@ import {
 	searchProducts,
 	setChargeState,
 	setMeta,
+	bindStore,
 	unsettledCharge,
 	type CatalogProduct,
 	type PersistState,
@@ -281,7 +282,15 @@ export class TillSession {
 		const db = this.#db!;
 		this.needsPairing = false;
 		await this.#refreshIdentity();
-		if (this.#options.background !== false) {
+		if (this.needsPairing) {
+			// The token was refused: nothing can be sent until the till is paired again.
+			this.ready = true;
+			return;
+		}
+		if (this.#sync) {
+			// Paired again after the token was refused: the same engine, with the new token.
+			this.#sync.resume();
+		} else if (this.#options.background !== false) {
 			requestPersistence(db).then(
 				(state) => (this.storagePersistence = state),
 				() => (this.storagePersistence = 'unsupported')
@@ -389,6 +398,8 @@ export class TillSession {
 		if (me.kind === 'ok') {
 			this.identity = me.value;
 			writeJson(this.#storage, STORAGE_KEYS.identity, me.value);
+			const store = me.value.store;
+			if (this.#db && store) await bindStore(this.#db, store.id).catch(() => undefined);
 		} else if (me.kind === 'rejected' && me.status === 401 && this.mode === 'live') {
 			// The token was revoked: pair again. Sales already on the device stay queued.
 			this.#storage?.removeItem(STORAGE_KEYS.token);
@@ -411,6 +422,13 @@ export class TillSession {
 			if (me.kind !== 'ok') {
 				this.pairError =
 					me.kind === 'rejected' && me.status === 401 ? 'pair.invalid' : 'pair.unreachable';
+				return false;
+			}
+			// Another store's till: not while this device holds sales of the old one not yet sent.
+			const store = me.value.store;
+			const bound = store ? await bindStore(this.#db!, store.id) : ({ ok: true } as const);
+			if (!bound.ok) {
+				this.pairError = 'pair.otherStoreQueued';
 				return false;
 			}
 			this.#token = trimmed;

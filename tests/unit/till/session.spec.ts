@@ -5,9 +5,10 @@
  * got no answer being asked about with the same order_no.
  */
 import 'fake-indexeddb/auto';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { I18n } from '$lib/i18n';
 import { openTillDb, type TillDb } from '$lib/offline/db';
+import { FakeLocks } from '../offline/helpers';
 import { TillSession, type KeyValueStorage } from '$lib/till/session.svelte';
 import type { ChargeView } from '$lib/till/till-api';
 
@@ -64,6 +65,7 @@ class FakeServer {
 	readonly charges = new Map<string, ChargeView>();
 	readonly posts: Record<string, unknown>[] = [];
 	readonly gets: string[] = [];
+	readonly catalogSince: (string | null)[] = [];
 	/** Replies to POST /api/charges, in order; then: paid. */
 	postReplies: ChargeReply[] = [];
 	/** Replies to GET /api/charges/{no}, in order; then: the stored charge. */
@@ -79,17 +81,21 @@ class FakeServer {
 				headers: { 'content-type': 'application/json' }
 			});
 		const auth = new Headers(init?.headers).get('authorization');
-		if (auth !== 'Bearer demo_token' && auth !== 'Bearer till_good') {
+		if (!['Bearer demo_token', 'Bearer till_good', 'Bearer till_other'].includes(auth ?? '')) {
 			return json(401, { error: { code: 'unauthorized', message: 'no' } });
 		}
 		if (url.pathname === '/api/me') {
 			return json(200, {
 				till: { id: '8f2b9c1e-till', name: '1号收银台 Till 1' },
-				store: { id: 's1', name: '演示商店' },
+				store:
+					auth === 'Bearer till_other'
+						? { id: 's2', name: '另一家店' }
+						: { id: 's1', name: '演示商店' },
 				mode: 'sandbox'
 			});
 		}
 		if (url.pathname === '/api/catalog') {
+			this.catalogSince.push(url.searchParams.get('since'));
 			return json(200, { version: 2, products: [WATER, COLA, SNACK], deleted: [] });
 		}
 		if (url.pathname === '/api/sales' && method === 'POST') {
@@ -590,6 +596,74 @@ describe('pairing (live mode)', () => {
 		expect(session.tillName).toBe('1号收银台 Till 1');
 		expect(session.tillCode).toBe('T1');
 		await expect.poll(() => session.catalogCount).toBe(3);
+	});
+});
+
+describe('paired again', () => {
+	function liveSession(background = false): TillSession {
+		const session = new TillSession({
+			mode: 'live',
+			demoToken: null,
+			i18n: new I18n({ storage: null }),
+			fetch: server.fetch,
+			db,
+			storage,
+			background,
+			isOnline: () => true
+		});
+		sessions.push(session);
+		return session;
+	}
+
+	test('after the token was revoked, sales queued on the device are sent once paired again', async () => {
+		vi.stubGlobal('navigator', { locks: new FakeLocks() }); // the browser's Web Locks
+		try {
+			const first = liveSession();
+			await first.start();
+			expect(await first.pair('till_good')).toBe(true);
+			await first.pullCatalog();
+			await first.handleScan('6901234560015');
+			expect(await first.payCash(200)).toBe(true);
+			await first.destroy();
+			// The token is revoked; the page is opened again with the sale still queued.
+			storage.setItem('till.token', 'till_revoked');
+			const again = liveSession(true);
+			await again.start();
+			expect(again.needsPairing).toBe(true);
+			expect(server.sales).toHaveLength(0);
+			expect(await again.pair('till_good')).toBe(true);
+			await expect.poll(() => server.sales.length).toBe(1);
+			await expect.poll(async () => db.outbox.count()).toBe(0);
+		} finally {
+			vi.unstubAllGlobals();
+		}
+	});
+
+	test("another store's till: refused while the old store's sales are queued; then its catalog replaces the old", async () => {
+		const first = liveSession();
+		await first.start();
+		expect(await first.pair('till_good')).toBe(true);
+		await first.pullCatalog();
+		expect(await db.catalog.count()).toBe(3);
+		await first.handleScan('6901234560015');
+		expect(await first.payCash(200)).toBe(true); // queued: background sync is off here
+		await first.destroy();
+		storage.removeItem('till.token');
+
+		const other = liveSession();
+		await other.start();
+		expect(await other.pair('till_other')).toBe(false);
+		expect(other.pairError).toBe('pair.otherStoreQueued');
+		expect(storage.getItem('till.token')).toBeNull();
+		expect(await db.catalog.count()).toBe(3);
+		// Once the old store's sales are sent, the device may change stores: the old catalog goes.
+		await db.outbox.clear();
+		const pulls = server.catalogSince.length;
+		expect(await other.pair('till_other')).toBe(true);
+		await other.pullCatalog();
+		// The new store's catalog is asked for whole, not from the old store's version.
+		expect(server.catalogSince.slice(pulls)).not.toContain('2');
+		expect(server.catalogSince.slice(pulls)).toContain('0');
 	});
 });
 
