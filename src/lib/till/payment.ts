@@ -82,9 +82,9 @@ export interface PaymentDeps {
 	/** GETs that may answer 404 after a reload before the charge counts as never sent. */
 	resumeNotFoundLimit?: number;
 	/**
-	 * And how long after its POST first left a charge the server does not know may still arrive
-	 * there (the POST's own timeout, 30 s, and a margin for a slow server or proxy): until then a
-	 * 404 means "not yet", not "never". Default 60 000.
+	 * And how long after the latest send of its POST (or a reload) a charge the server does not
+	 * know may still arrive there (the POST's own timeout, 30 s, and a margin for a slow server or
+	 * proxy): until then a 404 means "not yet", not "never". Default 60 000.
 	 */
 	notSentAfterMs?: number;
 	onChange?: (snapshot: PaymentSnapshot) => void;
@@ -130,8 +130,6 @@ export interface NewCharge {
 	request?: ChargeRequest;
 	/** Resuming a charge already known to the device. */
 	resumed?: boolean;
-	/** When its POST first left (device clock, epoch ms), for a resumed charge. */
-	startedAt?: number;
 }
 
 export class PaymentAttempt {
@@ -145,8 +143,11 @@ export class PaymentAttempt {
 	readonly #pollWait: number;
 	readonly #notFoundLimit: number;
 	readonly #notSentAfterMs: number;
-	/** When the first POST left (or, resumed, when the device recorded the charge). */
-	#firstSentAt: number | null;
+	/**
+	 * When the latest POST may have left: each send here, or, resumed, the moment of the reload
+	 * (the page before may have been sending it again until then).
+	 */
+	#lastSentAt: number | null;
 	/** A 4xx to a POST sent again after one went unanswered: the first may still have been stored. */
 	#rejectedAfterUnanswered: { status: number; error: ApiErrorBody } | null = null;
 	readonly #onChange: (s: PaymentSnapshot) => void;
@@ -169,12 +170,7 @@ export class PaymentAttempt {
 		this.#pollWait = deps.pollWaitSeconds ?? 25;
 		this.#notFoundLimit = deps.resumeNotFoundLimit ?? 3;
 		this.#notSentAfterMs = deps.notSentAfterMs ?? 60_000;
-		const started = charge.startedAt;
-		this.#firstSentAt = charge.request
-			? null
-			: started !== undefined && Number.isFinite(started)
-				? started
-				: this.#now();
+		this.#lastSentAt = charge.request ? null : this.#now();
 		this.#onChange = deps.onChange ?? (() => undefined);
 		this.#onError = deps.onError ?? ((e) => console.error('payment', e));
 		this.#s = {
@@ -299,7 +295,7 @@ export class PaymentAttempt {
 		for (;;) {
 			if (this.#stopped) return false;
 			this.#postStartedAt = this.#now();
-			this.#firstSentAt ??= this.#postStartedAt;
+			this.#lastSentAt = this.#postStartedAt;
 			this.#set({ attempts: this.#s.attempts + 1 });
 			const result = await this.#api.createCharge(request, this.#stop.signal);
 			if (this.#stopped) return false;
@@ -363,7 +359,7 @@ export class PaymentAttempt {
 				// once a POST still on its way could no longer arrive.
 				if (
 					++notFound >= this.#notFoundLimit &&
-					this.#now() - (this.#firstSentAt ?? 0) >= this.#notSentAfterMs
+					this.#now() - (this.#lastSentAt ?? 0) >= this.#notSentAfterMs
 				) {
 					const rejected = this.#rejectedAfterUnanswered;
 					this.#set({

@@ -100,8 +100,6 @@ function attempt(
 	options: {
 		request?: ChargeRequest | null;
 		now?: () => number;
-		/** Resumed: when the device recorded the charge. */
-		startedAt?: number;
 		/** The clock moves on by every sleep (default: it stands still). */
 		clock?: { t: number };
 	} = {}
@@ -117,8 +115,7 @@ function attempt(
 			saleDraftId: 'sale-1',
 			amount: 2345,
 			wallet: 'wechat',
-			...(request ? { request } : {}),
-			...(options.startedAt !== undefined ? { startedAt: options.startedAt } : {})
+			...(request ? { request } : {})
 		},
 		{
 			api,
@@ -340,19 +337,21 @@ describe('resuming after a reload', () => {
 	const notFound = (n: number) => Array.from({ length: n }, () => rejected(404, 'not_found'));
 
 	test('a charge the server never stored was never sent: failed, nothing charged', async () => {
-		const api = new FakeApi([], notFound(3));
-		// Recorded on the device two minutes ago: a POST from then can no longer arrive.
-		const { attempt: a, store } = attempt(api, { request: null, startedAt: T0 - 120_000 });
+		const clock = { t: T0 };
+		const api = new FakeApi([], notFound(40));
+		const { attempt: a, store } = attempt(api, { request: null, clock });
 		const result = await a.run();
 		expect(result.failure).toEqual({ kind: 'not_sent' });
 		expect(store.log).toEqual([`failed ${ORDER}`]);
+		// The page before the reload may have sent it until the reload: a minute from then.
+		expect(clock.t - T0).toBeGreaterThanOrEqual(60_000);
 	});
 
 	test('reloaded right after the POST left: not found is "not yet" until it could no longer arrive', async () => {
 		// The POST reached a slow server that stores it only after a few 404s.
 		const clock = { t: T0 };
 		const api = new FakeApi([], [...notFound(5), ok(view('paid'))]);
-		const { attempt: a, store, phases } = attempt(api, { request: null, startedAt: T0, clock });
+		const { attempt: a, store, phases } = attempt(api, { request: null, clock });
 		const result = await a.run();
 		expect(result.phase).toBe('paid');
 		expect(phases).toEqual(['paid']); // unknown (from the start) until then, never failed
@@ -364,7 +363,7 @@ describe('resuming after a reload', () => {
 		const clock = { t: T0 };
 		const api = new FakeApi([], notFound(40));
 		let failedAt = 0;
-		const { attempt: a } = attempt(api, { request: null, startedAt: T0, clock });
+		const { attempt: a } = attempt(api, { request: null, clock });
 		a.run().then(
 			() => (failedAt = clock.t),
 			() => undefined
@@ -412,6 +411,20 @@ describe('a 4xx after a POST that went unanswered', () => {
 		expect(result.phase).toBe('paid');
 		expect(phases).toEqual(['charging', 'unknown', 'paid']);
 		expect(store.log).toEqual([`started ${ORDER} sale-1 2345`, `paid ${ORDER}`]);
+	});
+
+	test('the minute counts from the latest send, not the first', async () => {
+		// Unanswered for almost two minutes, then a proxy's 429: the last send may still arrive.
+		const clock = { t: T0 };
+		const posts = [...Array.from({ length: 25 }, () => lost()), rejected(429, 'too_many')];
+		const api = new FakeApi(posts, [
+			...Array.from({ length: 3 }, () => rejected(404, 'not_found')),
+			ok(view('paid'))
+		]);
+		const { attempt: a } = attempt(api, { clock });
+		const result = await a.run();
+		expect(clock.t - T0).toBeGreaterThan(100_000);
+		expect(result.phase).toBe('paid');
 	});
 
 	test('the server has nothing and nothing can still arrive: failed with the refusal', async () => {
