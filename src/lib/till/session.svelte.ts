@@ -307,9 +307,12 @@ export class TillSession {
 		}
 		await this.#loadCatalog();
 		await this.refreshRecent();
+		// Read before the till is ready, so the first charge to resume is on screen by then:
+		// a code scanned at once must not start a second charge beside it.
+		const resume = await chargesToResume(db).catch(() => [] as ChargeRecord[]);
 		this.ready = true;
 		void this.pullCatalog();
-		void this.#resumeCharges();
+		void this.#resumeCharges(resume);
 	}
 
 	#listen(): void {
@@ -540,6 +543,11 @@ export class TillSession {
 	}
 
 	/** A payment is running or its outcome needs the cashier's eyes. */
+	/** A payment on screen that is not final (not counting one being started). */
+	paymentActiveNow(): boolean {
+		return !!this.payment && !isFinalPhase(this.payment.phase);
+	}
+
 	get paymentActive(): boolean {
 		return this.startingCharge || (!!this.payment && !isFinalPhase(this.payment.phase));
 	}
@@ -827,33 +835,50 @@ export class TillSession {
 			const open = await unsettledCharge(db, saleId, this.tenders);
 			if (open) {
 				this.say('error', 'scan.paymentStillOpen', { orderNo: open.orderNo });
-				return;
-			}
-			const at = dateAt(this.#now());
-			const seq = await takeSeq(db, 'orderSeq', at);
+				// Find out now, on screen, unless it is being asked about already: a record left
+				// open (its last write failed) must not block the sale for good.
+				if (this.#attempt?.snapshot.orderNo !== open.orderNo && !this.paymentActiveNow())
+					attempt = this.#newAttempt({
+						orderNo: open.orderNo,
+						saleDraftId: open.saleDraftId,
+						amount: open.amount,
+						wallet: 'unknown',
+						resumed: true
+					});
+				else return;
+			} else {
+				const at = dateAt(this.#now());
+				const seq = await takeSeq(db, 'orderSeq', at);
+				// Another payment came on screen meanwhile (one resumed after a reload): not beside it.
+				if (this.paymentActiveNow()) {
+					this.say('error', 'scan.paymentCodeBusy');
+					return;
+				}
 			const orderNo = makeOrderNo({
 				tillCode: till ? orderTillCode(till.name, till.id) : 'T0',
 				at,
 				seq
 			});
-			this.notice = null;
-			this.#saveDraft();
-			attempt = this.#newAttempt({
-				orderNo,
-				saleDraftId: saleId,
-				amount,
-				wallet,
-				request: {
-					order_no: orderNo,
-					amount: formatYuan(amount),
-					subject: this.#subject(),
-					auth_code: authCode,
-					metadata: { sale: saleId, till: this.tillCode }
-				}
-			});
+				this.notice = null;
+				this.#saveDraft();
+				attempt = this.#newAttempt({
+					orderNo,
+					saleDraftId: saleId,
+					amount,
+					wallet,
+					request: {
+						order_no: orderNo,
+						amount: formatYuan(amount),
+						subject: this.#subject(),
+						auth_code: authCode,
+						metadata: { sale: saleId, till: this.tillCode }
+					}
+				});
+			}
 		} catch (err) {
+			// The device database failed before anything was sent.
 			console.error('starting the charge failed', err);
-			this.say('error', 'till.saveFailed');
+			this.say('error', 'till.notRecorded');
 			return;
 		} finally {
 			this.startingCharge = false;
@@ -950,24 +975,27 @@ export class TillSession {
 		}
 	}
 
-	/** After a reload: ask the server how every charge in flight ended. */
-	async #resumeCharges(): Promise<void> {
-		const db = this.#db!;
-		let charges: ChargeRecord[];
-		try {
-			charges = await chargesToResume(db);
-		} catch {
-			return;
-		}
-		for (const charge of charges) {
+	/**
+	 * After a reload: ask the server how every charge in flight ended, one on screen at a time.
+	 * The first is on screen before this returns its promise.
+	 */
+	async #resumeCharges(charges: ChargeRecord[]): Promise<void> {
+		for (const [i, charge] of charges.entries()) {
+			if (i > 0) {
+				// Not over a payment the cashier started meanwhile: after it.
+				while (this.paymentActive && !this.#destroyed)
+					await new Promise((r) => setTimeout(r, 250));
+				// Settled meanwhile (asked about when a code was scanned for its sale)?
+				const now = await this.#db!.charges.get(charge.orderNo).catch(() => undefined);
+				if (now && now.state !== 'pending' && now.state !== 'paid') continue;
+			}
 			if (this.#destroyed) return;
 			const attempt = this.#newAttempt({
 				orderNo: charge.orderNo,
 				saleDraftId: charge.saleDraftId,
 				amount: charge.amount,
 				wallet: 'unknown',
-				resumed: true,
-				startedAt: Date.parse(charge.startedAt)
+				resumed: true
 			});
 			await this.#runAttempt(attempt);
 		}

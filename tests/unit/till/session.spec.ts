@@ -7,10 +7,10 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { I18n } from '$lib/i18n';
-import { openTillDb, type TillDb } from '$lib/offline/db';
+import { openTillDb, recordChargeStarted, type TillDb } from '$lib/offline/db';
 import { FakeLocks } from '../offline/helpers';
 import { TillSession, type KeyValueStorage } from '$lib/till/session.svelte';
-import type { ChargeView } from '$lib/till/till-api';
+import type { ChargeView, FetchLike } from '$lib/till/till-api';
 
 const WATER = {
 	id: 'p-water',
@@ -440,6 +440,72 @@ describe("the server's limit of tenders", () => {
 		expect(session.tenders).toHaveLength(19);
 		expect(await session.payCash(1000)).toBe(true);
 		expect(session.lastSale?.tenders).toHaveLength(20);
+	});
+});
+
+describe('charges left open on the device', () => {
+	const view = (orderNo: string, state: ChargeView['state']): ChargeView => ({
+		order_no: orderNo,
+		state,
+		amount: '3.50',
+		charge_id: null,
+		channel: 'wxpay',
+		wallet: 'wechat',
+		paid_at: null,
+		failure: state === 'failed' ? 'customer did not confirm in time' : null,
+		late: false,
+		flags: [],
+		created_at: new Date().toISOString(),
+		deadline_at: new Date(Date.now() + 60_000).toISOString()
+	});
+
+	test('a record left pending (its last write failed) is asked about, not a block for good', async () => {
+		const session = await startSession();
+		await session.handleScan('6901234560022');
+		// The server knows the charge failed; the device's write of that was lost.
+		await recordChargeStarted(db, {
+			orderNo: 'T1-OLD-1',
+			saleDraftId: session.saleId,
+			amount: 350
+		});
+		server.charges.set('T1-OLD-1', view('T1-OLD-1', 'failed'));
+		await session.handleScan(WECHAT_PAID);
+		expect(server.posts).toHaveLength(0); // not beside a charge that might be paid
+		expect((await db.charges.get('T1-OLD-1'))?.state).toBe('failed'); // found out
+		await session.handleScan(WECHAT_PAID);
+		expect(server.posts).toHaveLength(1);
+		expect(session.lastSale?.tenders).toMatchObject([{ kind: 'payment_code', amount: 350 }]);
+	});
+
+	test('a code scanned the moment the till is ready waits for the charge being resumed', async () => {
+		// A charge of a sale no longer on the till, still unknown at the server.
+		await recordChargeStarted(db, { orderNo: 'T1-LOST-1', saleDraftId: 'gone', amount: 350 });
+		server.charges.set('T1-LOST-1', view('T1-LOST-1', 'unknown'));
+		// A long poll is held by the server: here for a few ms, not answered in a tight loop.
+		const held: FetchLike = async (input, init) => {
+			if (/\/api\/charges\/[^/]+/.test(String(input)))
+				await new Promise((r) => setTimeout(r, 5));
+			return server.fetch(input, init);
+		};
+		const session = new TillSession({
+			mode: 'sandbox',
+			demoToken: 'demo_token',
+			i18n: new I18n({ storage: null }),
+			fetch: held,
+			db,
+			storage,
+			background: false,
+			isOnline: () => true,
+			payment: { sleep: async () => undefined, pollWaitSeconds: 0 }
+		});
+		sessions.push(session);
+		await session.start();
+		expect(session.payment?.orderNo).toBe('T1-LOST-1'); // on screen as soon as ready
+		await session.pullCatalog();
+		await session.handleScan('6901234560022');
+		await session.handleScan(WECHAT_PAID);
+		expect(server.posts).toHaveLength(0);
+		expect(session.notice?.key).toBe('payment.unknown');
 	});
 });
 
