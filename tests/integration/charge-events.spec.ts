@@ -57,6 +57,44 @@ describe('across instances (PostgreSQL LISTEN/NOTIFY)', () => {
 		expect(a.listening).toBe(true);
 	});
 
+	test('a connection that drops during LISTEN is released once, and listening resumes', async () => {
+		// A proxy that cuts the connection when it sees LISTEN go by, while `cutting`.
+		let cutting = true;
+		const proxy = net.createServer((client) => {
+			const target = new URL(PG_URL);
+			const upstream = net.connect(Number(target.port || 5432), target.hostname);
+			const end = () => {
+				client.destroy();
+				upstream.destroy();
+			};
+			client.on('error', end);
+			upstream.on('error', end);
+			client.on('data', (chunk: Buffer) => {
+				if (cutting && chunk.includes('LISTEN')) return end();
+				upstream.write(chunk);
+			});
+			upstream.pipe(client);
+		});
+		await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+		cleanups.push(() => new Promise((r) => proxy.close(r)));
+		const viaProxy = new URL(PG_URL);
+		viaProxy.host = `127.0.0.1:${(proxy.address() as net.AddressInfo).port}`;
+		const a = new ChargeEvents(pool(viaProxy.toString()));
+		cleanups.push(() => a.close());
+		const failed = await a.start().then(
+			() => null,
+			(e: Error) => e
+		);
+		expect(failed?.message).not.toMatch(/already been released/);
+		expect(a.listening).toBe(false);
+		cutting = false;
+		await expect.poll(() => a.listening, { timeout: 10_000, interval: 100 }).toBe(true);
+		const b = await events(pool());
+		const waiting = a.wait('AFTER-CUT', 3000);
+		await b.publish('AFTER-CUT');
+		expect(await waiting).toBe(true);
+	}, 20_000);
+
 	test('after PostgreSQL is unreachable for seconds, the instance listens again', async () => {
 		// A TCP proxy in front of PostgreSQL that can drop every connection and refuse new ones.
 		let refusing = false;

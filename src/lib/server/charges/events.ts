@@ -65,9 +65,12 @@ export class ChargeEvents {
 		try {
 			await client.query(`LISTEN ${CHANNEL}`);
 		} catch (err) {
-			lost = true; // released here, not by the error handler
-			detach();
-			client.release(err as Error);
+			// The connection may have dropped (the error handler released the client already).
+			if (!lost) {
+				lost = true;
+				detach();
+				client.release(err as Error);
+			}
 			throw err;
 		}
 		if (this.#closed) {
