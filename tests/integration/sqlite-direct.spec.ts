@@ -124,6 +124,22 @@ describe('SQLite durable writes (Db.durably)', () => {
 		}
 	});
 
+	it('with nothing queued, fn starts at once, under FULL (no promise hops before it)', async () => {
+		const db = await openDatabase(fresh());
+		try {
+			let started = false;
+			const done = db.durably(async () => {
+				started = true;
+				return (await sql<{ synchronous: number }>`PRAGMA synchronous`.execute(db.db)).rows[0]!
+					.synchronous;
+			});
+			expect(started).toBe(true); // in the same turn as the call
+			expect(await done).toBe(2);
+		} finally {
+			await db.close();
+		}
+	});
+
 	it('a change queued behind a transaction and the ones made at once keep their order', async () => {
 		const db = await openDatabase(fresh());
 		const level = async () =>
