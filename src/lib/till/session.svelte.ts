@@ -854,11 +854,11 @@ export class TillSession {
 					this.say('error', 'scan.paymentCodeBusy');
 					return;
 				}
-			const orderNo = makeOrderNo({
-				tillCode: till ? orderTillCode(till.name, till.id) : 'T0',
-				at,
-				seq
-			});
+				const orderNo = makeOrderNo({
+					tillCode: till ? orderTillCode(till.name, till.id) : 'T0',
+					at,
+					seq
+				});
 				this.notice = null;
 				this.#saveDraft();
 				attempt = this.#newAttempt({
@@ -983,8 +983,7 @@ export class TillSession {
 		for (const [i, charge] of charges.entries()) {
 			if (i > 0) {
 				// Not over a payment the cashier started meanwhile: after it.
-				while (this.paymentActive && !this.#destroyed)
-					await new Promise((r) => setTimeout(r, 250));
+				while (this.paymentActive && !this.#destroyed) await new Promise((r) => setTimeout(r, 250));
 				// Settled meanwhile (asked about when a code was scanned for its sale)?
 				const now = await this.#db!.charges.get(charge.orderNo).catch(() => undefined);
 				if (now && now.state !== 'pending' && now.state !== 'paid') continue;

@@ -483,8 +483,7 @@ describe('charges left open on the device', () => {
 		server.charges.set('T1-LOST-1', view('T1-LOST-1', 'unknown'));
 		// A long poll is held by the server: here for a few ms, not answered in a tight loop.
 		const held: FetchLike = async (input, init) => {
-			if (/\/api\/charges\/[^/]+/.test(String(input)))
-				await new Promise((r) => setTimeout(r, 5));
+			if (/\/api\/charges\/[^/]+/.test(String(input))) await new Promise((r) => setTimeout(r, 5));
 			return server.fetch(input, init);
 		};
 		const session = new TillSession({
