@@ -542,12 +542,12 @@ export class TillSession {
 		return this.totals.total - this.due;
 	}
 
-	/** A payment is running or its outcome needs the cashier's eyes. */
 	/** A payment on screen that is not final (not counting one being started). */
 	paymentActiveNow(): boolean {
 		return !!this.payment && !isFinalPhase(this.payment.phase);
 	}
 
+	/** A payment is being started, is running, or its outcome needs the cashier's eyes. */
 	get paymentActive(): boolean {
 		return this.startingCharge || (!!this.payment && !isFinalPhase(this.payment.phase));
 	}
@@ -835,17 +835,16 @@ export class TillSession {
 			const open = await unsettledCharge(db, saleId, this.tenders);
 			if (open) {
 				this.say('error', 'scan.paymentStillOpen', { orderNo: open.orderNo });
-				// Find out now, on screen, unless it is being asked about already: a record left
-				// open (its last write failed) must not block the sale for good.
-				if (this.#attempt?.snapshot.orderNo !== open.orderNo && !this.paymentActiveNow())
-					attempt = this.#newAttempt({
-						orderNo: open.orderNo,
-						saleDraftId: open.saleDraftId,
-						amount: open.amount,
-						wallet: 'unknown',
-						resumed: true
-					});
-				else return;
+				// Find out now, on screen, unless a payment is on screen already (being asked
+				// about): a record left open (its last write failed) must not block the sale for good.
+				if (this.paymentActiveNow()) return;
+				attempt = this.#newAttempt({
+					orderNo: open.orderNo,
+					saleDraftId: open.saleDraftId,
+					amount: open.amount,
+					wallet: 'unknown',
+					resumed: true
+				});
 			} else {
 				const at = dateAt(this.#now());
 				const seq = await takeSeq(db, 'orderSeq', at);
