@@ -67,8 +67,9 @@ export function checkSale(s: unknown): Check {
 			return bad(`${f}.lineId`, 'must be 1 to 64 characters of text, or absent');
 		if (!isOptionalText(l.productId, 64))
 			return bad(`${f}.productId`, 'must be 1 to 64 characters of text, or null');
-		if (!isOptionalText(l.barcode, 64))
-			return bad(`${f}.barcode`, 'must be 1 to 64 characters of text, or null');
+		// What was scanned: a till keeps codes up to MAX_LINE_BARCODE (cart.ts), longer ones not at all.
+		if (!isOptionalText(l.barcode, 512))
+			return bad(`${f}.barcode`, 'must be 1 to 512 characters of text, or null');
 		if (!Number.isSafeInteger(l.quantity) || l.quantity < 1 || l.quantity > 99_999)
 			return bad(`${f}.quantity`, 'must be a whole number from 1 to 99999');
 		if (!isFen(l.unitPrice) || l.unitPrice < 0)

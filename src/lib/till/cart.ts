@@ -68,6 +68,8 @@ export type CartErrorCode =
 /** The server's limits for a synced sale (src/lib/server/sales.ts): a sale over them is refused. */
 export const MAX_CART_LINES = 500;
 export const MAX_LINE_NAME = 200;
+/** A scanned code longer than this (a QR code's text, say) is not kept on the line. */
+export const MAX_LINE_BARCODE = 512;
 
 /** Thrown for input the cashier can correct; `code` maps to the message `cart.error.<code>`. */
 export class CartError extends RangeError {
@@ -196,9 +198,10 @@ function replaceLine(cart: Cart, lineId: string, f: (line: CartLine) => CartLine
 function appendLine(cart: Cart, line: Omit<CartLine, 'lineId'>): Cart {
 	if (cart.lines.length >= MAX_CART_LINES)
 		throw new CartError('too_many_lines', `a sale holds at most ${MAX_CART_LINES} lines`);
+	const barcode = line.barcode && line.barcode.length <= MAX_LINE_BARCODE ? line.barcode : null;
 	const result: Cart = {
 		...cart,
-		lines: [...cart.lines, { lineId: `L${cart.nextLine}`, ...line }],
+		lines: [...cart.lines, { lineId: `L${cart.nextLine}`, ...line, barcode }],
 		nextLine: cart.nextLine + 1
 	};
 	totals(result);

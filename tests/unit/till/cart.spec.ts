@@ -460,3 +460,17 @@ describe("the server's limits for a sale", () => {
 		);
 	});
 });
+
+describe('what a line keeps of a scanned code', () => {
+	test('a code up to 512 characters is kept; a longer one (a QR text) is not, the item is', () => {
+		const long = 'A'.repeat(513);
+		const cart = addOpenPriceItem(emptyCart(), { name: 'x', unitPrice: 100, barcode: long });
+		expect(cart.lines[0]?.barcode).toBeNull();
+		const ok = addOpenPriceItem(emptyCart(), {
+			name: 'x',
+			unitPrice: 100,
+			barcode: 'B'.repeat(512)
+		});
+		expect(ok.lines[0]?.barcode).toHaveLength(512);
+	});
+});
