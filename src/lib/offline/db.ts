@@ -487,13 +487,22 @@ export async function applyCatalogChanges(db: TillDb, changes: CatalogChanges): 
  */
 export async function bindStore(
 	db: TillDb,
-	storeId: string
+	storeId: string,
+	/** The store the device was paired with as far as the page knows (before this was recorded). */
+	presumed?: string
 ): Promise<{ ok: true; changed: boolean } | { ok: false; queued: number }> {
-	return db.transaction('rw', [db.meta, db.catalog, db.outbox], async () => {
-		const current = await getMeta(db, 'storeId');
-		if (current === storeId) return { ok: true, changed: false };
+	return db.transaction('rw', [db.meta, db.catalog, db.outbox, db.charges], async () => {
+		const recorded = await getMeta(db, 'storeId');
+		const current = recorded ?? presumed;
+		if (current === storeId) {
+			if (recorded === undefined) await setMeta(db, 'storeId', storeId);
+			return { ok: true, changed: false };
+		}
 		if (current !== undefined) {
-			const queued = await db.outbox.count();
+			// Sales not yet sent, or charges whose outcome only the old store's server knows.
+			const queued =
+				(await db.outbox.count()) +
+				(await db.charges.where('state').anyOf(['pending', 'paid']).count());
 			if (queued > 0) return { ok: false, queued };
 			await db.catalog.clear();
 			await setMeta(db, 'catalogVersion', 0);

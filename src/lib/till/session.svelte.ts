@@ -218,6 +218,8 @@ export class TillSession {
 	 * could be charged twice.
 	 */
 	startingCharge = $state(false);
+	/** The tenders as restored from the draft (see complete(): the same sale, or a new one). */
+	#restoredTenders: readonly Tender[] | null = null;
 	saving = $state(false);
 
 	// --- after the sale ------------------------------------------------------------------
@@ -429,11 +431,26 @@ export class TillSession {
 			}
 			// Another store's till: not while this device holds sales of the old one not yet sent.
 			const store = me.value.store;
-			const bound = store ? await bindStore(this.#db!, store.id) : ({ ok: true } as const);
+			const before = this.identity?.store?.id;
+			if (store && before && before !== store.id && this.tenders.length > 0) {
+				// Money already taken for the sale on screen belongs to the old store.
+				this.pairError = 'pair.otherStoreQueued';
+				return false;
+			}
+			let bound: Awaited<ReturnType<typeof bindStore>> = { ok: true, changed: false };
+			try {
+				if (store) bound = await bindStore(this.#db!, store.id, before);
+			} catch (err) {
+				console.error('binding the device to the store failed', err);
+				this.pairError = 'pair.unreachable';
+				return false;
+			}
 			if (!bound.ok) {
 				this.pairError = 'pair.otherStoreQueued';
 				return false;
 			}
+			// Another store: the cart on screen (no money taken) was the old store's products.
+			if (bound.changed) this.#resetSale();
 			this.#token = trimmed;
 			this.#storage?.setItem(STORAGE_KEYS.token, trimmed);
 			this.identity = me.value;
@@ -446,7 +463,7 @@ export class TillSession {
 	}
 
 	setCashier(name: string): boolean {
-		const trimmed = name.trim().slice(0, 64);
+		const trimmed = clipText(name.trim(), 64);
 		if (!trimmed) return false;
 		this.cashier = trimmed;
 		this.#storage?.setItem(STORAGE_KEYS.cashier, trimmed);
@@ -686,6 +703,7 @@ export class TillSession {
 	#resetSale(): void {
 		this.cart = emptyCart();
 		this.tenders = [];
+		this.#restoredTenders = null;
 		this.saleId = crypto.randomUUID();
 		this.selectedLineId = null;
 		this.paymentCodeAmount = null;
@@ -708,6 +726,7 @@ export class TillSession {
 			totals(draft.cart); // refuses a damaged cart
 			this.cart = draft.cart;
 			this.tenders = draft.tenders;
+			this.#restoredTenders = draft.tenders;
 			this.saleId = draft.saleId;
 			this.selectedLineId = draft.cart.lines.at(-1)?.lineId ?? null;
 		} catch {
@@ -981,11 +1000,17 @@ export class TillSession {
 	async #resumeCharges(charges: ChargeRecord[]): Promise<void> {
 		for (const [i, charge] of charges.entries()) {
 			if (i > 0) {
-				// Not over a payment the cashier started meanwhile: after it.
-				while (this.paymentActive && !this.#destroyed) await new Promise((r) => setTimeout(r, 250));
-				// Settled meanwhile (asked about when a code was scanned for its sale)?
-				const now = await this.#db!.charges.get(charge.orderNo).catch(() => undefined);
-				if (now && now.state !== 'pending' && now.state !== 'paid') continue;
+				let settled = false;
+				for (;;) {
+					// Not over a payment the cashier started meanwhile: after it.
+					while (this.paymentActive && !this.#destroyed)
+						await new Promise((r) => setTimeout(r, 250));
+					// Settled meanwhile (asked about when a code was scanned for its sale)?
+					const now = await this.#db!.charges.get(charge.orderNo).catch(() => undefined);
+					settled = !!now && now.state !== 'pending' && now.state !== 'paid';
+					if (settled || !this.paymentActive || this.#destroyed) break;
+				}
+				if (settled) continue;
 			}
 			if (this.#destroyed) return;
 			const attempt = this.#newAttempt({
@@ -1045,8 +1070,9 @@ export class TillSession {
 			};
 			if ((await recordSale(db, sale, this.#now)) === 'already-recorded') {
 				const stored = (await db.sales.get(sale.id))?.sale;
-				if (stored && sameSale(stored, sale)) {
-					// Recorded before (the tab died before it could clear the draft): that one stands.
+				if (stored && this.tenders === this.#restoredTenders && sameSale(stored, sale)) {
+					// Recorded before (the tab died before it could clear the draft), and no money
+					// taken since the draft came back: that one stands.
 					sale = stored;
 				} else {
 					// Another tab, restored from the same draft, recorded a different sale under this
@@ -1095,10 +1121,19 @@ export class TillSession {
 	}
 }
 
+/** At most `max` UTF-16 units, never cutting a character (an emoji) in half. */
+function clipText(text: string, max: number): string {
+	let out = '';
+	for (const ch of text) {
+		if (out.length + ch.length > max) break;
+		out += ch;
+	}
+	return out;
+}
+
 /** The same sale as far as the money goes: what was sold, for how much, paid how. */
 function sameSale(a: Sale, b: Sale): boolean {
-	const money = (s: Sale) =>
-		JSON.stringify([s.lines, s.subtotal, s.discount, s.total, s.tenders, s.cashier]);
+	const money = (s: Sale) => JSON.stringify([s.lines, s.subtotal, s.discount, s.total, s.tenders]);
 	return money(a) === money(b);
 }
 
