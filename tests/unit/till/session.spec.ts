@@ -9,7 +9,11 @@ import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { I18n } from '$lib/i18n';
 import { openTillDb, recordChargeStarted, type TillDb } from '$lib/offline/db';
 import { FakeLocks } from '../offline/helpers';
-import { TillSession, type KeyValueStorage } from '$lib/till/session.svelte';
+import {
+	TillSession,
+	type KeyValueStorage,
+	type TillSessionOptions
+} from '$lib/till/session.svelte';
 import type { ChargeView, FetchLike } from '$lib/till/till-api';
 
 const WATER = {
@@ -159,7 +163,8 @@ let storage: MemoryStorage;
 let online: boolean;
 const sessions: TillSession[] = [];
 
-async function startSession(): Promise<TillSession> {
+/** A session on this test's database, storage and fake server (stopped after the test). */
+function newSession(over: Partial<TillSessionOptions> = {}): TillSession {
 	const session = new TillSession({
 		mode: 'sandbox',
 		demoToken: 'demo_token',
@@ -169,9 +174,19 @@ async function startSession(): Promise<TillSession> {
 		storage,
 		background: false,
 		isOnline: () => online,
-		payment: { sleep: async () => undefined, pollWaitSeconds: 0 }
+		payment: { sleep: async () => undefined, pollWaitSeconds: 0 },
+		...over
 	});
 	sessions.push(session);
+	return session;
+}
+
+/** Live mode: no demo token, so the till must be paired. */
+const liveSession = (over: Partial<TillSessionOptions> = {}): TillSession =>
+	newSession({ mode: 'live', demoToken: null, ...over });
+
+async function startSession(): Promise<TillSession> {
+	const session = newSession();
 	await session.start();
 	await session.pullCatalog();
 	return session;
@@ -486,18 +501,7 @@ describe('charges left open on the device', () => {
 			if (/\/api\/charges\/[^/]+/.test(String(input))) await new Promise((r) => setTimeout(r, 5));
 			return server.fetch(input, init);
 		};
-		const session = new TillSession({
-			mode: 'sandbox',
-			demoToken: 'demo_token',
-			i18n: new I18n({ storage: null }),
-			fetch: held,
-			db,
-			storage,
-			background: false,
-			isOnline: () => true,
-			payment: { sleep: async () => undefined, pollWaitSeconds: 0 }
-		});
-		sessions.push(session);
+		const session = newSession({ fetch: held });
 		await session.start();
 		expect(session.payment?.orderNo).toBe('T1-LOST-1'); // on screen as soon as ready
 		await session.pullCatalog();
@@ -587,18 +591,7 @@ describe('one sale, one charge at a time', () => {
 			if (String(input).endsWith('/api/me')) await me;
 			return realFetch(input, init);
 		};
-		const session = new TillSession({
-			mode: 'sandbox',
-			demoToken: 'demo_token',
-			i18n: new I18n({ storage: null }),
-			fetch: server.fetch,
-			db,
-			storage,
-			background: false,
-			isOnline: () => true,
-			payment: { sleep: async () => undefined, pollWaitSeconds: 0 }
-		});
-		sessions.push(session);
+		const session = newSession();
 		const starting = session.start();
 		await new Promise((r) => setTimeout(r, 5));
 		expect(session.ready).toBe(false);
@@ -629,18 +622,7 @@ describe('one sale, one charge at a time', () => {
 		await first.destroy();
 		server.fetch = realFetch;
 
-		const second = new TillSession({
-			mode: 'sandbox',
-			demoToken: 'demo_token',
-			i18n: new I18n({ storage: null }),
-			fetch: server.fetch,
-			db,
-			storage,
-			background: false,
-			isOnline: () => true,
-			payment: { sleep: async () => undefined, pollWaitSeconds: 0 }
-		});
-		sessions.push(second);
+		const second = newSession();
 		await second.start();
 		// At once, before or while the first charge is resumed: the customer shows a new code.
 		await second.handleScan('134567890123456710');
@@ -657,16 +639,7 @@ describe('one sale, one charge at a time', () => {
 
 describe('pairing (live mode)', () => {
 	test('no token: the pairing screen; a wrong token is refused, the right one is kept', async () => {
-		const session = new TillSession({
-			mode: 'live',
-			demoToken: null,
-			i18n: new I18n({ storage: null }),
-			fetch: server.fetch,
-			db,
-			storage,
-			background: false
-		});
-		sessions.push(session);
+		const session = liveSession();
 		await session.start();
 		expect(session.needsPairing).toBe(true);
 		expect(await session.pair('  ')).toBe(false);
@@ -684,21 +657,6 @@ describe('pairing (live mode)', () => {
 });
 
 describe('paired again', () => {
-	function liveSession(background = false): TillSession {
-		const session = new TillSession({
-			mode: 'live',
-			demoToken: null,
-			i18n: new I18n({ storage: null }),
-			fetch: server.fetch,
-			db,
-			storage,
-			background,
-			isOnline: () => true
-		});
-		sessions.push(session);
-		return session;
-	}
-
 	test('after the token was revoked, sales queued on the device are sent once paired again', async () => {
 		vi.stubGlobal('navigator', { locks: new FakeLocks() }); // the browser's Web Locks
 		try {
@@ -711,7 +669,7 @@ describe('paired again', () => {
 			await first.destroy();
 			// The token is revoked; the page is opened again with the sale still queued.
 			storage.setItem('till.token', 'till_revoked');
-			const again = liveSession(true);
+			const again = liveSession({ background: true });
 			await again.start();
 			expect(again.needsPairing).toBe(true);
 			expect(server.sales).toHaveLength(0);
@@ -758,17 +716,7 @@ describe('paired again', () => {
 
 describe('before the device recorded its store (an older version of the till)', () => {
 	test('the store of the identity the page kept stands in for it', async () => {
-		const first = new TillSession({
-			mode: 'live',
-			demoToken: null,
-			i18n: new I18n({ storage: null }),
-			fetch: server.fetch,
-			db,
-			storage,
-			background: false,
-			isOnline: () => true
-		});
-		sessions.push(first);
+		const first = liveSession();
 		await first.start();
 		expect(await first.pair('till_good')).toBe(true);
 		await first.pullCatalog();
@@ -777,17 +725,7 @@ describe('before the device recorded its store (an older version of the till)', 
 		await first.destroy();
 		await db.meta.delete('storeId'); // as an older till left it
 		storage.removeItem('till.token');
-		const other = new TillSession({
-			mode: 'live',
-			demoToken: null,
-			i18n: new I18n({ storage: null }),
-			fetch: server.fetch,
-			db,
-			storage,
-			background: false,
-			isOnline: () => true
-		});
-		sessions.push(other);
+		const other = liveSession();
 		await other.start();
 		expect(await other.pair('till_other')).toBe(false);
 		expect(other.pairError).toBe('pair.otherStoreQueued');
