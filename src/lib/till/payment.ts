@@ -143,11 +143,6 @@ export class PaymentAttempt {
 	readonly #pollWait: number;
 	readonly #notFoundLimit: number;
 	readonly #notSentAfterMs: number;
-	/**
-	 * When the latest POST may have left: each send here, or, resumed, the moment of the reload
-	 * (the page before may have been sending it again until then).
-	 */
-	#lastSentAt: number | null;
 	/** A 4xx to a POST sent again after one went unanswered: the first may still have been stored. */
 	#rejectedAfterUnanswered: { status: number; error: ApiErrorBody } | null = null;
 	readonly #onChange: (s: PaymentSnapshot) => void;
@@ -156,7 +151,11 @@ export class PaymentAttempt {
 	readonly #stop = new AbortController();
 	/** Aborted by checkNow(): ends the current wait only. */
 	#nudge = new AbortController();
-	#postStartedAt = 0;
+	/**
+	 * When the latest POST may have left: each send here, or, resumed, the moment of the reload
+	 * (the page before may have been sending it again until then).
+	 */
+	#postStartedAt: number;
 	#running: Promise<PaymentSnapshot> | null = null;
 	#abandoning: Promise<PaymentSnapshot> | null = null;
 
@@ -170,7 +169,7 @@ export class PaymentAttempt {
 		this.#pollWait = deps.pollWaitSeconds ?? 25;
 		this.#notFoundLimit = deps.resumeNotFoundLimit ?? 3;
 		this.#notSentAfterMs = deps.notSentAfterMs ?? 60_000;
-		this.#lastSentAt = charge.request ? null : this.#now();
+		this.#postStartedAt = charge.request ? 0 : this.#now();
 		this.#onChange = deps.onChange ?? (() => undefined);
 		this.#onError = deps.onError ?? ((e) => console.error('payment', e));
 		this.#s = {
@@ -295,7 +294,6 @@ export class PaymentAttempt {
 		for (;;) {
 			if (this.#stopped) return false;
 			this.#postStartedAt = this.#now();
-			this.#lastSentAt = this.#postStartedAt;
 			this.#set({ attempts: this.#s.attempts + 1 });
 			const result = await this.#api.createCharge(request, this.#stop.signal);
 			if (this.#stopped) return false;
@@ -359,7 +357,7 @@ export class PaymentAttempt {
 				// once a POST still on its way could no longer arrive.
 				if (
 					++notFound >= this.#notFoundLimit &&
-					this.#now() - (this.#lastSentAt ?? 0) >= this.#notSentAfterMs
+					this.#now() - this.#postStartedAt >= this.#notSentAfterMs
 				) {
 					const rejected = this.#rejectedAfterUnanswered;
 					this.#set({

@@ -566,7 +566,7 @@ export class TillSession {
 
 	/** A payment is being started, is running, or its outcome needs the cashier's eyes. */
 	get paymentActive(): boolean {
-		return this.startingCharge || (!!this.payment && !isFinalPhase(this.payment.phase));
+		return this.startingCharge || this.paymentActiveNow();
 	}
 
 	/** Lines can change only before the first tender and outside a payment. */
