@@ -2,10 +2,22 @@ import { json, text, type Handle, type RequestEvent, type ServerInit } from '@sv
 import { app, startApp } from '$lib/server/app';
 import { ConfigError } from '$lib/server/config';
 import { authenticateCached, bearerToken } from '$lib/server/tills';
+import { API_HEADERS, SECURITY_HEADERS } from '$lib/server/http/body';
+import {
+	createChargeFastPath,
+	DIRECT_HANDLER,
+	type MiddlewareFactory
+} from '$lib/server/http/direct';
 
 export const init: ServerInit = async () => {
 	try {
-		await startApp(process.env);
+		const started = await startApp(process.env);
+		// For the production entry (src/node-entry.js): POST /api/charges without kit's pipeline.
+		if (started.config.chargeFastPath) {
+			const factory: MiddlewareFactory = ({ bodySizeLimit }) =>
+				createChargeFastPath(app, bodySizeLimit);
+			(globalThis as Record<symbol, unknown>)[DIRECT_HANDLER] = factory;
+		}
 	} catch (e) {
 		if (e instanceof ConfigError) {
 			console.error(`[till] configuration error: ${e.message}`);
@@ -55,9 +67,8 @@ async function authRefusal(event: RequestEvent): Promise<Response | null> {
 }
 
 function withHeaders(event: RequestEvent, response: Response): Response {
-	response.headers.set('x-content-type-options', 'nosniff');
-	response.headers.set('referrer-policy', 'same-origin');
-	if (event.url.pathname.startsWith('/api/')) response.headers.set('cache-control', 'no-store');
+	const headers = event.url.pathname.startsWith('/api/') ? API_HEADERS : SECURITY_HEADERS;
+	for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
 	return response;
 }
 

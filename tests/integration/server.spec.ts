@@ -330,6 +330,12 @@ test('configuration errors stop the server at start and name the variable', asyn
 		{ expectExit: true }
 	);
 	expect(c.output()).toContain('PUBLIC_BASE_URL');
+	const d = await startTill(
+		{ DATABASE_URL: t.file, CHARGE_FAST_PATH: 'yes' },
+		{ expectExit: true }
+	);
+	expect(d.proc.exitCode).toBe(78);
+	expect(d.output()).toContain('CHARGE_FAST_PATH: must be "on" or "off", got "yes"');
 });
 
 describe.each([sqlite, postgres])('live mode against an external sandbox ($name)', (engine) => {
@@ -433,4 +439,37 @@ describe.each([sqlite, postgres])('live mode against an external sandbox ($name)
 				await Promise.all([a.stop(), b.stop()]);
 			}
 		});
+});
+
+test('the server entry keeps adapter-node’s SOCKET_PATH, and stops cleanly on SIGTERM', async () => {
+	const { spawn } = await import('node:child_process');
+	const { request } = await import('node:http');
+	const t = sqlite.fresh() as Extract<DatabaseTarget, { kind: 'sqlite' }>;
+	const socketPath = `${t.file}.sock`;
+	const proc = spawn(process.execPath, ['build'], {
+		env: { PATH: process.env.PATH ?? '', SOCKET_PATH: socketPath, DATABASE_URL: t.file },
+		stdio: ['ignore', 'pipe', 'pipe']
+	});
+	let out = '';
+	proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+	proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+	const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+	try {
+		await until(async () => /Listening on/.test(out), 20_000);
+		expect(out).toContain(`Listening on ${socketPath} (POST /api/charges served directly)`);
+		const health = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+			const req = request({ socketPath, path: '/api/health' }, (res) => {
+				let body = '';
+				res.on('data', (c: Buffer) => (body += c.toString()));
+				res.on('end', () => resolve({ status: res.statusCode!, body }));
+			});
+			req.on('error', reject);
+			req.end();
+		});
+		expect(health.status).toBe(200);
+		expect(JSON.parse(health.body)).toMatchObject({ ok: true, database: 'sqlite' });
+	} finally {
+		proc.kill('SIGTERM');
+	}
+	expect(await exited).toBe(0);
 });

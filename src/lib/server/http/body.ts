@@ -1,5 +1,18 @@
 import { json } from '@sveltejs/kit';
 
+/** On every response (hooks.server.ts) and on the direct charge path (direct.ts). */
+export const SECURITY_HEADERS = {
+	'x-content-type-options': 'nosniff',
+	'referrer-policy': 'same-origin'
+} as const;
+
+/** On every /api/ response: nothing a till asks the server is ever cached. */
+export const API_HEADERS = { ...SECURITY_HEADERS, 'cache-control': 'no-store' } as const;
+
+export const INVALID_JSON = {
+	error: { code: 'invalid_json', message: 'body: is not valid JSON', field: 'body' }
+} as const;
+
 /** Reads a JSON body, or answers 415/400 naming the rule. */
 export async function readJson(
 	request: Request
@@ -36,13 +49,7 @@ export async function readJson(
 					{ status: 413 }
 				)
 			};
-		return {
-			ok: false,
-			response: json(
-				{ error: { code: 'invalid_json', message: 'body: is not valid JSON', field: 'body' } },
-				{ status: 400 }
-			)
-		};
+		return { ok: false, response: json(INVALID_JSON, { status: 400 }) };
 	}
 }
 
