@@ -39,6 +39,13 @@ export type Tender =
 			wallet: 'wechat' | 'alipay' | 'unknown';
 	  };
 
+/**
+ * Cash handed over may exceed what is due by at most this (¥10,000): more is a slip, most
+ * often a barcode scanned or typed into the cash field (an EAN-13 reads as ¥69 billion), and
+ * would record that change as given.
+ */
+export const MAX_CASH_CHANGE = 1_000_000;
+
 /** At most this many tenders pay one sale (the server refuses more). */
 export const MAX_TENDERS = 20;
 

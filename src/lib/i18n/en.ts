@@ -103,6 +103,7 @@ export const en: Messages = {
 		exact: 'Exact',
 		quickCash: 'Quick amounts',
 		notEnough: 'Not enough: {{amount}} short',
+		tooMuch: 'More than {{max}} over what is due: check the amount',
 		split: 'Split payment',
 		addTender: 'Add another payment',
 		scanPaymentCode: "Scan the customer's WeChat or Alipay payment code",

@@ -106,6 +106,7 @@ export const zhCN = {
 		exact: '刚好',
 		quickCash: '快捷金额',
 		notEnough: '实收金额不足，还差 {{amount}}',
+		tooMuch: '实收金额比应收多 {{max}} 以上，请核对金额',
 		split: '组合支付',
 		addTender: '再加一种支付方式',
 		scanPaymentCode: '请扫描顾客的微信或支付宝付款码',

@@ -16,7 +16,7 @@
  */
 import { getContext, setContext } from 'svelte';
 import { displayYuan, formatYuan, type Fen } from '$lib/money';
-import { MAX_TENDERS, type Sale, type Tender } from '$lib/sale';
+import { MAX_CASH_CHANGE, MAX_TENDERS, type Sale, type Tender } from '$lib/sale';
 import type { I18n, MessageKey, MessageVars } from '$lib/i18n';
 import {
 	chargesToResume,
@@ -1036,6 +1036,10 @@ export class TillSession {
 		}
 		const due = this.due;
 		if (handed <= 0 || due <= 0) return false;
+		if (handed - due > MAX_CASH_CHANGE) {
+			this.say('error', 'tender.tooMuch', { max: displayYuan(MAX_CASH_CHANGE) });
+			return false;
+		}
 		const tender = cashTender(due, handed);
 		if (tender.amount < due && this.tenders.length >= MAX_TENDERS - 1) {
 			// The last tender must pay the rest: the server refuses a sale with more.

@@ -289,6 +289,20 @@ describe('paying', () => {
 		expect(session.saleId).not.toBe(sale.id);
 	});
 
+	test('cash more than ¥10,000 over what is due (a barcode in the cash field) is refused, nothing recorded', async () => {
+		const session = await startSession();
+		await session.handleScan('6901234560022');
+		expect(await session.payCash(690_123_456_789_200)).toBe(false);
+		expect(session.notice).toMatchObject({ tone: 'error', key: 'tender.tooMuch' });
+		expect(session.tenders).toEqual([]);
+		expect(await db.sales.count()).toBe(0);
+		// ¥10,000 of change is still a sale
+		expect(await session.payCash(350 + 1_000_000)).toBe(true);
+		expect(session.lastSale!.tenders).toEqual([
+			{ kind: 'cash', amount: 350, tendered: 1_000_350, change: 1_000_000 }
+		]);
+	});
+
 	test('a payment code charges the total; the sale carries the charge id and wallet', async () => {
 		const session = await startSession();
 		await session.handleScan('6901234560022');
