@@ -7,15 +7,18 @@
  * - `allowSuffixless` (true/false): false reads only scans that end with Enter/Tab.
  * - `endOnCompleteCode` (true/false): true for a scanner set to send no suffix: a product or
  *   payment code is read on its last digit instead of after the silence (see wedge.ts).
+ * - `preset` ('standard' | 'slowScanner' | 'suffixlessScanner'): one of `WEDGE_PRESETS` (wedge.ts),
+ *   e.g. 'slowScanner' for a Zebra-like scanner typing 80–100 ms apart, whose codes the defaults
+ *   take for typing. The keys above, when also given, win over the preset's.
  * Anything else in the stored value is ignored, with a console warning.
  */
-import type { WedgeOptions } from './wedge';
+import { WEDGE_PRESETS, type WedgeOptions } from './wedge';
 
 export const SCANNER_SETTINGS_KEY = 'till.scanner';
 
 export type ScannerSettings = Pick<
 	WedgeOptions<unknown>,
-	'suffixlessTimeoutMs' | 'allowSuffixless' | 'endOnCompleteCode'
+	'suffixlessTimeoutMs' | 'allowSuffixless' | 'endOnCompleteCode' | 'maxGapMs' | 'avgGapMs'
 >;
 
 export function readScannerSettings(
@@ -33,6 +36,14 @@ export function readScannerSettings(
 	if (!value || typeof value !== 'object') return {};
 	const v = value as Record<string, unknown>;
 	const settings: ScannerSettings = {};
+	if (v.preset !== undefined) {
+		if (typeof v.preset === 'string' && Object.hasOwn(WEDGE_PRESETS, v.preset))
+			Object.assign(settings, WEDGE_PRESETS[v.preset as keyof typeof WEDGE_PRESETS]);
+		else
+			console.warn(
+				`${SCANNER_SETTINGS_KEY}.preset: must be one of ${Object.keys(WEDGE_PRESETS).join(', ')}; ignored`
+			);
+	}
 	const ms = v.suffixlessTimeoutMs;
 	if (ms !== undefined) {
 		if (Number.isInteger(ms) && (ms as number) >= 20 && (ms as number) <= 500)

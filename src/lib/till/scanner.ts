@@ -133,7 +133,11 @@ export class Scanner {
 			});
 		} catch (error) {
 			this.#report(error, source.name);
+			return;
 		}
+		// Stopped or removed while it was starting (a port or device still opening when the page
+		// went away): the stop it got then came too early to release anything; stop it again.
+		if (!this.#running || this.#sources.get(source.name) !== source) await this.#stop(source);
 	}
 
 	async #stop(source: ScanSource): Promise<void> {

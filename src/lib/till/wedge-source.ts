@@ -106,6 +106,10 @@ export class WedgeSource implements ScanSource {
 	/** key `code` → number of held keydowns whose keyup is still to be swallowed. */
 	readonly #heldUps = new Map<string, number>();
 	#snapshot: Snapshot | null = null;
+	/** The last held IME key (keyCode 229), whose text the IME inserts after its keydown. */
+	#lastImeKey: WedgeKey | null = null;
+	/** Text of held IME keys whose `insertText` was cancelled: typed by hand, it is replayed. */
+	readonly #cancelled = new WeakMap<WedgeKey, string>();
 	#replaying = false;
 	#emit: ScanEmit | null = null;
 	#target: EventTarget | null = null;
@@ -118,10 +122,18 @@ export class WedgeSource implements ScanSource {
 			onScan: (scan) => {
 				if (scan.keys.some((k) => !k.replay)) this.#restoreSnapshot();
 				this.#snapshot = null;
+				this.#lastImeKey = null;
 				this.#emit?.({ code: scan.code, source: this.name, at: this.#epoch(scan.at) });
 			},
-			onRelease: (keys) => {
+			onRelease: (released) => {
 				this.#snapshot = null;
+				this.#lastImeKey = null;
+				// An IME key cannot be held back, but the text it inserted was (beforeinput):
+				// put that text back now, or a cashier typing digits with the IME on loses them.
+				const keys = released.map((k) => {
+					const text = k.replay ? undefined : this.#cancelled.get(k.key);
+					return text === undefined ? k : { ...k, char: text, replay: true };
+				});
 				for (const k of keys) this.#countUp(k.key.code, -1);
 				this.#replaying = true;
 				try {
@@ -179,11 +191,13 @@ export class WedgeSource implements ScanSource {
 		const idle = !this.detector.buffering;
 		const target = event.target;
 		const snapshot = idle && isTextControl(target) ? snap(target) : null;
-		if (this.detector.feed(toWedgeKey(event), target) === 'buffer') {
+		const key = toWedgeKey(event);
+		if (this.detector.feed(key, target) === 'buffer') {
 			event.preventDefault();
 			event.stopImmediatePropagation();
 			if (idle) this.#snapshot = snapshot;
 			this.#countUp(event.code);
+			if (key.keyCode === 229 || key.key === 'Process') this.#lastImeKey = key;
 		}
 	};
 
@@ -206,6 +220,8 @@ export class WedgeSource implements ScanSource {
 			input.cancelable
 		) {
 			input.preventDefault();
+			const k = this.#lastImeKey;
+			if (k && input.data) this.#cancelled.set(k, (this.#cancelled.get(k) ?? '') + input.data);
 		}
 	};
 

@@ -54,7 +54,9 @@
  *   until `slowMaxGapMs` after the last key, and are then a suffixless slow-tier scan (rhythm
  *   and content, see above) or released;
  * - a gap > `maxGapMs` starts a new fast-tier run inside the held burst (the keys before it are
- *   typing, or part of a slow scan); a gap > `slowMaxGapMs` ends the burst: held keys are released;
+ *   typing, or part of a slow scan; when the last two keys before it are ≤ `maxGapMs` apart and
+ *   the whole burst has the slow tier's rhythm, it was a hiccup inside one scan, read whole); a
+ *   gap > `slowMaxGapMs` ends the burst: held keys are released;
  * - a non-character key (Backspace, arrows, Escape, a shortcut with Ctrl/Alt/Meta, auto-repeat,
  *   IME composition), or a suffix after too few or too slow characters → the held keys are
  *   released, synchronously, BEFORE that key takes effect.
@@ -348,6 +350,11 @@ export class WedgeDetector<T = unknown> {
 	#timerHandle: unknown = null;
 	/** timeStamp of the last character of a scan decided without a suffix; a late suffix is its. */
 	#suffixlessScanAt: number | null = null;
+	/**
+	 * timeStamp of the suffix that ended the last scan: a second suffix key right after it is the
+	 * scanner's too (a CR LF suffix typed as Enter, Enter; or Enter + Tab).
+	 */
+	#suffixAt: number | null = null;
 
 	constructor(options: WedgeOptions<T> = {}) {
 		this.minLength = Math.max(1, options.minLength ?? WEDGE_DEFAULTS.minLength);
@@ -404,10 +411,14 @@ export class WedgeDetector<T = unknown> {
 		// A timer that should have ended the burst may run after this key (a busy main thread):
 		// decide by the key's own timestamp, not by the timer.
 		const gap = k.timeStamp - this.#lastAt;
-		if (this.#held.length > 0 && gap > this.maxGapMs) this.#fastIdle();
+		// The same silence the timer waits (`idleTimeoutMs`), not `maxGapMs`: a longer
+		// `suffixlessTimeoutMs` must keep a scan with a gap between the two together.
+		if (this.#held.length > 0 && gap > this.idleTimeoutMs) this.#fastIdle();
 		if (this.#held.length > 0 && gap > this.#burstGapMs) this.#slowIdle();
 		const afterSuffixless = this.#suffixlessScanAt;
 		this.#suffixlessScanAt = null;
+		const afterSuffix = this.#suffixAt;
+		this.#suffixAt = null;
 
 		if (isShortcut(k) || k.repeat || k.isComposing) {
 			this.#release();
@@ -420,15 +431,22 @@ export class WedgeDetector<T = unknown> {
 				// The scanner's own suffix, late after a scan the silence or the content ended.
 				if (afterSuffixless !== null && k.timeStamp - afterSuffixless <= this.holdTimeoutMs)
 					return 'buffer';
+				// The second key of a two-key suffix, at the scanner's rhythm.
+				if (afterSuffix !== null && k.timeStamp - afterSuffix <= this.#burstGapMs) {
+					this.#suffixAt = k.timeStamp;
+					return 'buffer';
+				}
 				return 'pass';
 			}
 			const run = this.#fastRun();
 			if (gap <= this.maxGapMs && run !== null) {
 				this.#emit(run, named);
+				this.#suffixAt = k.timeStamp;
 				return 'buffer';
 			}
 			if (this.#slowQualifies()) {
 				this.#emit(0, named);
+				this.#suffixAt = k.timeStamp;
 				return 'buffer';
 			}
 			this.#release();
@@ -507,7 +525,17 @@ export class WedgeDetector<T = unknown> {
 		const run = held.slice(start);
 		if (run.length < this.minLength) return null;
 		const { max, avg } = this.#gaps(run);
-		return max <= this.maxGapMs && avg <= this.avgGapMs ? start : null;
+		if (max > this.maxGapMs || avg > this.avgGapMs) return null;
+		// The keys before the gap were typed at scanner rhythm too (two of them ≤ maxGapMs
+		// apart: no stray keystroke of a person's), and the whole burst has the slow tier's
+		// rhythm: one hiccup inside a scan, not typing followed by a scan. Read it whole, rather
+		// than typing its first part into the focused field and reading the rest as a code.
+		if (start >= 2 && this.#slowQualifies()) {
+			const a = held[start - 2]?.key.timeStamp ?? 0;
+			const b = held[start - 1]?.key.timeStamp ?? 0;
+			if (b - a <= this.maxGapMs) return 0;
+		}
+		return start;
 	}
 
 	/** All held keys make a slow-tier scan (if the suffix comes now). */
