@@ -11,15 +11,20 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig, ConfigError } from '../src/lib/server/config';
-import { openDatabase } from '../src/lib/server/db';
+import { openDatabase, type Db } from '../src/lib/server/db';
 import {
 	chargesNeedingOwner,
 	reviewAttentionItem,
 	ReviewError,
 	type AttentionItem
 } from '../src/lib/server/charges/service';
-import { createTill, findOrCreateStore, DEMO_STORE } from '../src/lib/server/tills';
-import { CsvError, parseProductsCsv, upsertProducts } from '../src/lib/server/catalog';
+import { createTill, DEMO_STORE } from '../src/lib/server/tills';
+import {
+	CsvError,
+	decodeProductsCsv,
+	parseProductsCsv,
+	upsertProducts
+} from '../src/lib/server/catalog';
 
 const USAGE = `usage: npm run admin -- <command> [options]
   create-till --store NAME --name NAME   create a store (if new) and a till; prints its token as JSON
@@ -28,32 +33,82 @@ const USAGE = `usage: npm run admin -- <command> [options]
                                          --all: also those marked dealt with
   review REF --note TEXT                 mark an item dealt with (REF as attention prints it: late:ORDER, unsold:ORDER, orphan:ID, sale:ID…),
                                          saying what was done; it leaves the list unless its kind changes
-  import-products FILE [--store NAME]    import or update products from a CSV file (default store: the demo store)`;
+  import-products FILE [--store NAME]    import or update products from a UTF-8 CSV file into a store create-till made
+                                         (default store: the demo store)`;
 
 class UsageError extends Error {}
+/** A command that cannot be done as asked (exit 1, its message only). */
+class AdminError extends Error {}
 
-async function main(argv: string[]): Promise<number> {
-	const [command, ...rest] = argv;
-	if (!command || command === 'help' || command === '--help') {
-		console.log(USAGE);
-		return command ? 0 : 64;
-	}
-	const config = loadConfig(process.env);
-	const db = await openDatabase(config.database);
+type Options = Record<string, { type: 'string' | 'boolean' }>;
+
+/**
+ * The command's options, or a UsageError (exit 64, with the usage) for an unknown option, a
+ * missing value, an option given twice or an unexpected argument: never a stack trace, and
+ * nothing opened before the command line is known to be right.
+ */
+function parse(
+	command: string,
+	args: string[],
+	options: Options,
+	positionals = 0
+): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+	let parsed: ReturnType<typeof parseArgs>;
 	try {
-		switch (command) {
-			case 'migrate': {
+		parsed = parseArgs({ args, options, allowPositionals: positionals > 0, tokens: true });
+	} catch (e) {
+		throw new UsageError(`${command}: ${(e as Error).message}`);
+	}
+	const seen = new Set<string>();
+	for (const t of parsed.tokens ?? []) {
+		if (t.kind !== 'option') continue;
+		if (seen.has(t.name)) throw new UsageError(`${command}: --${t.name} is given more than once`);
+		seen.add(t.name);
+	}
+	if (parsed.positionals.length > positionals)
+		throw new UsageError(`${command}: unexpected argument "${parsed.positionals[positionals]}"`);
+	// No option is `multiple`: every value is a string or a boolean.
+	return {
+		values: parsed.values as Record<string, string | boolean | undefined>,
+		positionals: parsed.positionals
+	};
+}
+
+const str = (v: string | boolean | undefined): string | undefined =>
+	typeof v === 'string' ? v : undefined;
+
+/** A store name as create-till stores it: trimmed, 1 to 100 characters. */
+function storeName(v: string | undefined, option: string): string {
+	const name = (v ?? '').trim();
+	if (!name || name.length > 100)
+		throw new UsageError(`${option}: a store name of 1 to 100 characters is required`);
+	return name;
+}
+
+type Run = (db: Db) => Promise<number>;
+
+/** What the command line asks for, checked before the database is opened. */
+function plan(command: string, rest: string[]): Run {
+	switch (command) {
+		case 'migrate': {
+			parse(command, rest, {});
+			return async (db) => {
 				console.log(JSON.stringify({ migrated: true, database: db.kind }));
 				return 0;
-			}
-			case 'create-till': {
-				const { values } = parseArgs({
-					args: rest,
-					options: { store: { type: 'string' }, name: { type: 'string' } }
+			};
+		}
+		case 'create-till': {
+			const { values } = parse(command, rest, {
+				store: { type: 'string' },
+				name: { type: 'string' }
+			});
+			if (!str(values.store)) throw new UsageError('--store: the store name is required');
+			if (!str(values.name)) throw new UsageError('--name: the till name is required');
+			return async (db) => {
+				const made = await createTill(db.db, {
+					store: str(values.store)!,
+					name: str(values.name)!
 				});
-				if (!values.store) throw new UsageError('--store: the store name is required');
-				if (!values.name) throw new UsageError('--name: the till name is required');
-				const made = await createTill(db.db, { store: values.store, name: values.name });
 				console.log(
 					JSON.stringify({
 						store: made.store.name,
@@ -64,51 +119,87 @@ async function main(argv: string[]): Promise<number> {
 					})
 				);
 				return 0;
-			}
-			case 'attention': {
-				const { values } = parseArgs({
-					args: rest,
-					options: { json: { type: 'boolean' }, all: { type: 'boolean' } }
-				});
+			};
+		}
+		case 'attention': {
+			const { values } = parse(command, rest, {
+				json: { type: 'boolean' },
+				all: { type: 'boolean' }
+			});
+			return async (db) => {
 				const items = await chargesNeedingOwner(db.db, Date.now(), {
-					includeReviewed: values.all ?? false
+					includeReviewed: values.all === true
 				});
 				if (values.json) console.log(JSON.stringify(items, null, 2));
 				else if (items.length === 0) console.log('Nothing needs the owner.');
 				else for (const i of items) console.log(attentionLine(i));
 				return 0;
-			}
-			case 'review': {
-				const { values, positionals } = parseArgs({
-					args: rest,
-					allowPositionals: true,
-					options: { note: { type: 'string' }, json: { type: 'boolean' } }
-				});
-				const ref = positionals[0];
-				if (!ref) throw new UsageError('REF: which item (as `attention` prints it) is required');
-				if (values.note === undefined)
-					throw new UsageError('--note: say what was done (for example "refunded in Teegon")');
-				const item = await reviewAttentionItem(db.db, ref, values.note);
+			};
+		}
+		case 'review': {
+			const { values, positionals } = parse(
+				command,
+				rest,
+				{ note: { type: 'string' }, json: { type: 'boolean' } },
+				1
+			);
+			const ref = positionals[0];
+			if (!ref) throw new UsageError('REF: which item (as `attention` prints it) is required');
+			const note = str(values.note);
+			if (note === undefined)
+				throw new UsageError('--note: say what was done (for example "refunded in Teegon")');
+			return async (db) => {
+				const item = await reviewAttentionItem(db.db, ref, note);
 				console.log(values.json ? JSON.stringify(item) : attentionLine(item));
 				return 0;
+			};
+		}
+		case 'import-products': {
+			const { values, positionals } = parse(command, rest, { store: { type: 'string' } }, 1);
+			const file = positionals[0];
+			if (!file) throw new UsageError('FILE: the CSV file to import is required');
+			const name =
+				values.store === undefined ? DEMO_STORE : storeName(str(values.store), '--store');
+			let bytes: Buffer;
+			try {
+				bytes = readFileSync(file);
+			} catch (e) {
+				throw new AdminError(`${file}: ${(e as Error).message}`);
 			}
-			case 'import-products': {
-				const { values, positionals } = parseArgs({
-					args: rest,
-					allowPositionals: true,
-					options: { store: { type: 'string' } }
-				});
-				const file = positionals[0];
-				if (!file) throw new UsageError('FILE: the CSV file to import is required');
-				const products = parseProductsCsv(readFileSync(file, 'utf8'));
-				const store = await findOrCreateStore(db.db, values.store ?? DEMO_STORE);
+			const products = parseProductsCsv(decodeProductsCsv(bytes));
+			return async (db) => {
+				// Products go to a store that exists: a misspelt name must not make a new, empty
+				// store that no till sells from. create-till makes stores.
+				const store = await db.db
+					.selectFrom('stores')
+					.select(['id', 'name'])
+					.where('name', '=', name)
+					.executeTakeFirst();
+				if (!store)
+					throw new AdminError(
+						`--store: no store is named "${name}" (create-till creates a store with its first till)`
+					);
 				const r = await upsertProducts(db.db, store.id, products);
 				console.log(JSON.stringify({ store: store.name, ...r }));
 				return 0;
-			}
-			default:
-				throw new UsageError(`unknown command "${command}"`);
+			};
 		}
+		default:
+			throw new UsageError(`unknown command "${command}"`);
+	}
+}
+
+async function main(argv: string[]): Promise<number> {
+	const [command, ...rest] = argv;
+	if (!command || command === 'help' || command === '--help') {
+		console.log(USAGE);
+		return command ? 0 : 64;
+	}
+	const run = plan(command, rest);
+	const config = loadConfig(process.env);
+	const db = await openDatabase(config.database);
+	try {
+		return await run(db);
 	} finally {
 		await db.close();
 	}
@@ -124,6 +215,7 @@ main(process.argv.slice(2)).then(
 	(e: unknown) => {
 		if (e instanceof UsageError) console.error(`${e.message}\n${USAGE}`);
 		else if (
+			e instanceof AdminError ||
 			e instanceof ConfigError ||
 			e instanceof CsvError ||
 			e instanceof RangeError ||

@@ -4,7 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { parseYuan, type Fen } from '../money';
+import { formatYuan, parseYuan, type Fen } from '../money';
+import { MAX_FEN } from '../sale';
 import type { Database, Product } from './db/schema';
 
 export interface CatalogProduct {
@@ -74,13 +75,33 @@ export interface ProductInput {
 	favourite?: boolean;
 }
 
-/** Inserts products, or updates the one that already has the same first barcode. */
+/**
+ * Inserts products, or updates the one that already has one of the same barcodes. A row whose
+ * barcodes belong to two products, or a barcode named by two rows, is refused (RangeError):
+ * a barcode would otherwise scan to either product.
+ */
 export async function upsertProducts(
 	db: Kysely<Database>,
 	storeId: string,
 	products: ProductInput[]
 ): Promise<{ inserted: number; updated: number; version: number }> {
+	const named = new Map<string, number>();
+	products.forEach((p, i) => {
+		for (const b of p.barcodes) {
+			const first = named.get(b);
+			if (first !== undefined && first !== i)
+				throw new RangeError(
+					`barcode ${b}: named by product ${first + 1} ("${products[first]!.name}") and product ${i + 1} ("${p.name}")`
+				);
+			named.set(b, i);
+		}
+	});
 	return db.transaction().execute(async (trx) => {
+		// Writers of one store's catalog take turns, each numbering its changes after the last
+		// committed one: a device that pulled version N between two writers must never be
+		// handed a change numbered N or below later. The store row's lock (PostgreSQL) or the
+		// write lock (SQLite) is held until commit; max(version) is read only after it.
+		await trx.updateTable('stores').set({ id: storeId }).where('id', '=', storeId).execute();
 		let version = await catalogVersion(trx, storeId);
 		let inserted = 0;
 		let updated = 0;
@@ -95,7 +116,12 @@ export async function upsertProducts(
 			for (const b of JSON.parse(e.barcodes) as string[]) byBarcode.set(b, e.id);
 		for (const p of products) {
 			version += 1;
-			const id = p.barcodes.map((b) => byBarcode.get(b)).find(Boolean);
+			const ids = [...new Set(p.barcodes.map((b) => byBarcode.get(b)).filter(Boolean))];
+			if (ids.length > 1)
+				throw new RangeError(
+					`"${p.name}": its barcodes ${p.barcodes.join('|')} belong to ${ids.length} different products`
+				);
+			const id = ids[0];
 			const values = {
 				name: p.name,
 				price: p.price,
@@ -238,6 +264,22 @@ export class CsvError extends Error {
 	}
 }
 
+/**
+ * The text of a product CSV file. Only UTF-8 (with or without a BOM) is read: a file in another
+ * encoding (Excel's "CSV" on a Chinese Windows is GBK) would import every name as U+FFFD.
+ */
+export function decodeProductsCsv(bytes: Uint8Array): string {
+	try {
+		return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+	} catch {
+		throw new CsvError(
+			1,
+			'file',
+			'is not UTF-8 text: save it as "CSV UTF-8 (逗号分隔)" (Excel) or convert it, e.g. iconv -f GBK -t UTF-8'
+		);
+	}
+}
+
 /** Splits one CSV record (RFC 4180 quotes). */
 function csvFields(line: string): string[] {
 	const out: string[] = [];
@@ -291,9 +333,17 @@ export function parseProductsCsv(text: string): ProductInput[] {
 			.filter(Boolean);
 		if (!name || name.length > 100)
 			errors.push(new CsvError(lineNo, 'name', 'must be 1 to 100 characters'));
+		// A sale naming it would be refused by the server (sales.ts) after it was paid.
+		// eslint-disable-next-line no-control-regex -- control characters are what this refuses
+		else if (/[\u0000-\u001f\u007f]/.test(name))
+			errors.push(new CsvError(lineNo, 'name', 'must not contain control characters'));
 		else if (price === null)
 			errors.push(
 				new CsvError(lineNo, 'price', `must be yuan with at most two decimals, got "${priceText}"`)
+			);
+		else if (price > MAX_FEN)
+			errors.push(
+				new CsvError(lineNo, 'price', `must be at most ${formatYuan(MAX_FEN)}, got "${priceText}"`)
 			);
 		else if (barcodes.some((b) => !/^[0-9A-Za-z-]{1,32}$/.test(b)))
 			errors.push(

@@ -1,0 +1,130 @@
+/** `npm run admin` as a real process: its command line, exit codes and what it writes. */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { openDatabase } from '../../src/lib/server/db';
+import { authenticate } from '../../src/lib/server/tills';
+import { dropTestSchemas, engines } from '../helpers/engines';
+
+afterAll(dropTestSchemas);
+
+function admin(
+	args: string[],
+	databaseUrl: string
+): Promise<{ code: number; stdout: string; stderr: string }> {
+	return new Promise((resolve) => {
+		execFile(
+			join('node_modules', '.bin', 'tsx'),
+			['scripts/admin.ts', ...args],
+			{ env: { ...process.env, DATABASE_URL: databaseUrl }, timeout: 30_000 },
+			(error, stdout, stderr) =>
+				resolve({
+					code: error ? ((error as { code?: number }).code ?? 1) : 0,
+					stdout,
+					stderr
+				})
+		);
+	});
+}
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'till-admin-'));
+
+describe('admin command line', () => {
+	test.each([
+		[['create-till', '--store', '朝阳店', '--nme', '1号']], // a typo
+		[['create-till', '--store']], // no value
+		[['create-till', '--store', '--name', '1号']],
+		[['create-till', '--store', '朝阳店', '--store', '望京店', '--name', '1号']], // twice
+		[['attention', '--jsn']],
+		[['crate-till', '--store', '朝阳店', '--name', '1号']] // unknown command
+	])('%j is a usage error (64), says what is wrong, and opens no database', async (args) => {
+		const file = join(tmp(), 'till.db');
+		const r = await admin(args, file);
+		expect(r.code).toBe(64);
+		expect(r.stderr).toContain('usage: npm run admin');
+		expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+		expect(r.stdout).toBe('');
+		expect(existsSync(file)).toBe(false);
+	});
+
+	test('import-products adds to the store create-till made, whatever spaces surround its name', async () => {
+		const file = join(tmp(), 'till.db');
+		const made = await admin(['create-till', '--store', ' 朝阳店 ', '--name', '1号收银台'], file);
+		expect(made.code).toBe(0);
+		expect(JSON.parse(made.stdout)).toMatchObject({ store: '朝阳店', till: '1号收银台' });
+		const csv = join(tmp(), 'p.csv');
+		writeFileSync(csv, 'name,price,barcode\n农夫山泉 550ml,2.00,6901234560015\n');
+		const r = await admin(['import-products', csv, '--store', '朝阳店 '], file);
+		expect(r.code).toBe(0);
+		expect(JSON.parse(r.stdout)).toMatchObject({ store: '朝阳店', inserted: 1 });
+		const db = await openDatabase({ kind: 'sqlite', file });
+		try {
+			const stores = await db.db.selectFrom('stores').select('name').execute();
+			expect(stores.map((s) => s.name)).toEqual(['朝阳店']);
+		} finally {
+			await db.close();
+		}
+	});
+
+	test('import-products to an empty or unknown store name makes no store and imports nothing', async () => {
+		const file = join(tmp(), 'till.db');
+		expect((await admin(['create-till', '--store', '朝阳店', '--name', '1号'], file)).code).toBe(0);
+		const csv = join(tmp(), 'p.csv');
+		writeFileSync(csv, 'name,price,barcode\n农夫山泉 550ml,2.00,6901234560015\n');
+		const empty = await admin(['import-products', csv, '--store', ''], file);
+		expect(empty.code).toBe(64);
+		const typo = await admin(['import-products', csv, '--store', '朝阳'], file);
+		expect(typo.code).toBe(1);
+		expect(typo.stderr).toContain('no store is named "朝阳"');
+		const db = await openDatabase({ kind: 'sqlite', file });
+		try {
+			const stores = await db.db.selectFrom('stores').select('name').execute();
+			expect(stores.map((s) => s.name)).toEqual(['朝阳店']);
+			expect(await db.db.selectFrom('products').select('id').execute()).toEqual([]);
+		} finally {
+			await db.close();
+		}
+	});
+
+	test('a CSV that is not UTF-8 (GBK from Excel) is refused with a message', async () => {
+		const file = join(tmp(), 'till.db');
+		expect((await admin(['create-till', '--store', '朝阳店', '--name', '1号'], file)).code).toBe(0);
+		const csv = join(tmp(), 'gbk.csv');
+		writeFileSync(
+			csv,
+			Buffer.concat([
+				Buffer.from('name,price,barcode\n'),
+				Buffer.from([0xbf, 0xc9, 0xc0, 0xd6]), // 可乐 in GBK
+				Buffer.from(',3.50,6901234560022\n')
+			])
+		);
+		const r = await admin(['import-products', csv, '--store', '朝阳店'], file);
+		expect(r.code).toBe(1);
+		expect(r.stderr).toContain('UTF-8');
+	});
+});
+
+describe.each(engines)('admin create-till on $name', (engine) => {
+	test('prints {store, till, token}; the token authenticates that till', async () => {
+		const target = engine.fresh();
+		await (await openDatabase(target)).close(); // PostgreSQL: the test's schema exists
+		const r = await admin(
+			['create-till', '--store', '朝阳店', '--name', '1号收银台 🧾'],
+			engine.url(target)
+		);
+		expect(r.code).toBe(0);
+		const out = JSON.parse(r.stdout) as { store: string; till: string; token: string };
+		expect(out).toMatchObject({ store: '朝阳店', till: '1号收银台 🧾' });
+		const db = await openDatabase(target);
+		try {
+			expect(await authenticate(db.db, out.token)).toMatchObject({
+				name: '1号收银台 🧾',
+				storeName: '朝阳店'
+			});
+		} finally {
+			await db.close();
+		}
+	});
+});
