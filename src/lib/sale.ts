@@ -46,6 +46,13 @@ export type Tender =
  */
 export const MAX_CASH_CHANGE = 1_000_000;
 
+/**
+ * The largest amount of fen any amount of a sale may be (a line, a subtotal, a tender): the
+ * server refuses a sale with more, so the till and the catalog keep below it.
+ * ¥100,000,000: far above any till sale, far below 2^53.
+ */
+export const MAX_FEN = 10_000_000_000;
+
 /** At most this many tenders pay one sale (the server refuses more). */
 export const MAX_TENDERS = 20;
 

@@ -4,13 +4,12 @@
  * retries after a lost reply, a crash or in two tabs never records a sale twice.
  */
 import type { Kysely } from 'kysely';
-import { MAX_TENDERS, type Sale, type SyncSaleResult, type Tender } from '../sale';
+import { MAX_FEN, MAX_TENDERS, type Sale, type SyncSaleResult, type Tender } from '../sale';
 import type { Database } from './db/schema';
 import { alreadyDurable } from './db';
 
 export const MAX_SALES_PER_BATCH = 500;
 const MAX_LINES = 500;
-const MAX_FEN = 100_000_000_00; // ¥100,000,000: far above any till sale, far below 2^53
 
 type Check = { ok: true } | { ok: false; field: string; message: string };
 const bad = (field: string, message: string): Check => ({

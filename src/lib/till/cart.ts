@@ -14,7 +14,7 @@
  * not distributed across lines: the Sale record keeps it in `Sale.discount`.
  */
 import type { Fen } from '$lib/money';
-import type { SaleLine, Tender } from '$lib/sale';
+import { MAX_FEN, type SaleLine, type Tender } from '$lib/sale';
 
 /** Whole units per line. */
 export const MIN_QUANTITY = 1;
@@ -92,17 +92,27 @@ function checked(n: number, what: string): number {
 	return n;
 }
 
+/** An amount the server takes in a sale (sale.ts MAX_FEN): more is refused here, not after payment. */
+function checkedFen(n: number, what: string): number {
+	if (!Number.isSafeInteger(n) || Math.abs(n) > MAX_FEN)
+		throw new CartError('overflow', `${what} is too large`);
+	return n;
+}
+
 function addFen(a: Fen, b: Fen): Fen {
-	return checked(a + b, 'amount');
+	return checkedFen(a + b, 'amount');
 }
 
 function mulFen(price: Fen, quantity: number): Fen {
-	return checked(price * quantity, 'line amount');
+	return checkedFen(price * quantity, 'line amount');
 }
 
 function assertPrice(price: Fen): void {
-	if (!Number.isSafeInteger(price) || price < 0) {
-		throw new CartError('invalid_price', `price must be a whole number of fen ≥ 0, got ${price}`);
+	if (!Number.isSafeInteger(price) || price < 0 || price > MAX_FEN) {
+		throw new CartError(
+			'invalid_price',
+			`price must be a whole number of fen from 0 to ${MAX_FEN}, got ${price}`
+		);
 	}
 }
 

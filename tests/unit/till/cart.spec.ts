@@ -323,19 +323,17 @@ describe('discounts', () => {
 });
 
 describe('overflow guard', () => {
-	test('a line amount beyond a safe integer is refused', () => {
-		const huge = addOpenPriceItem(emptyCart(), { name: 'x', unitPrice: 1e15 });
-		expectCartError(() => setQuantity(huge, lineId(huge), 9999), 'overflow');
-		expect(totals(huge).total).toBe(1e15);
+	test('a line amount beyond what a sale may carry is refused', () => {
+		const huge = addOpenPriceItem(emptyCart(), { name: 'x', unitPrice: 1e10 });
+		expectCartError(() => setQuantity(huge, lineId(huge), 2), 'overflow');
+		expect(totals(huge).total).toBe(1e10);
 	});
 
-	test('a cart whose sum overflows is refused', () => {
-		const big = Number.MAX_SAFE_INTEGER - 10;
+	test('a cart whose sum is beyond what a sale may carry is refused', () => {
+		const big = 1e10 - 10;
 		const cart = addOpenPriceItem(emptyCart(), { name: 'x', unitPrice: big });
 		expectCartError(() => addOpenPriceItem(cart, { name: 'y', unitPrice: 11 }), 'overflow');
-		expect(totals(addOpenPriceItem(cart, { name: 'y', unitPrice: 10 })).total).toBe(
-			Number.MAX_SAFE_INTEGER
-		);
+		expect(totals(addOpenPriceItem(cart, { name: 'y', unitPrice: 10 })).total).toBe(1e10);
 	});
 
 	test('a price that is not a safe integer is refused', () => {
@@ -448,6 +446,18 @@ describe("the server's limits for a sale", () => {
 		expect(ok.lines).toHaveLength(1);
 		expect(() => addOpenPriceItem(ok, { name: '面'.repeat(201), unitPrice: 100 })).toThrow(
 			expect.objectContaining({ code: 'name_too_long' })
+		);
+	});
+
+	test('no amount above ¥100,000,000 (the server refuses the sale after it was paid)', () => {
+		// checkSale (src/lib/server/sales.ts) refuses a unitPrice, line total or subtotal above it.
+		const max = 100_000_000_00;
+		expect(() => addOpenPriceItem(emptyCart(), { name: 'x', unitPrice: max + 1 })).toThrow(
+			expect.objectContaining({ code: 'invalid_price' })
+		);
+		const one = addOpenPriceItem(emptyCart(), { name: 'x', unitPrice: 60_000_000_00 });
+		expect(() => addOpenPriceItem(one, { name: 'y', unitPrice: 60_000_000_00 })).toThrow(
+			expect.objectContaining({ code: 'overflow' })
 		);
 	});
 

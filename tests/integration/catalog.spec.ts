@@ -1,0 +1,136 @@
+/**
+ * The catalog on the server: incremental sync by version with more than one writer, and what
+ * the CSV import accepts.
+ */
+import pg from 'pg';
+import { afterAll, describe, expect, test } from 'vitest';
+import { openDatabase } from '../../src/lib/server/db';
+import {
+	catalogChanges,
+	parseProductsCsv,
+	upsertProducts,
+	type CatalogProduct
+} from '../../src/lib/server/catalog';
+import { findOrCreateStore } from '../../src/lib/server/tills';
+import { dropTestSchemas, engines, PG_URL } from '../helpers/engines';
+
+afterAll(dropTestSchemas);
+
+const pgEngine = engines.find((e) => e.name === 'postgres')!;
+
+/** Waits until `n` sessions of this schema wait on a lock. */
+async function waitForLockWaiters(client: pg.Client, n: number): Promise<void> {
+	for (let i = 0; i < 200; i++) {
+		const r = await client.query<{ c: string }>(
+			`SELECT count(*) AS c FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`
+		);
+		if (Number(r.rows[0]!.c) >= n) return;
+		await new Promise((r) => setTimeout(r, 25));
+	}
+	throw new Error('no writer waited on the lock');
+}
+
+describe('catalog versions on postgres with two writers', () => {
+	test('a device that pulled between two imports still gets the second one', async () => {
+		const target = pgEngine.fresh();
+		const db = await openDatabase(target);
+		const blocker = new pg.Client({
+			connectionString: PG_URL,
+			options: `-c search_path=${(target as { schema: string }).schema}`
+		});
+		await blocker.connect();
+		try {
+			const store = await findOrCreateStore(db.db, '朝阳店');
+			await upsertProducts(db.db, store.id, [
+				{ name: '可口可乐 330ml', price: 350, barcodes: ['6901234560022'] }
+			]);
+			// The device has the catalog so far.
+			let device = await catalogChanges(db.db, store.id, 0);
+			const prices = new Map(device.products.map((p) => [p.id, p.price]));
+
+			// Writer A (a price change) is slow: something holds the product's row a moment.
+			await blocker.query('BEGIN');
+			await blocker.query(`SELECT id FROM products FOR UPDATE`);
+			const a = upsertProducts(db.db, store.id, [
+				{ name: '可口可乐 330ml', price: 400, barcodes: ['6901234560022'] }
+			]);
+			await waitForLockWaiters(blocker, 1);
+			// Writer B (a new product) comes meanwhile (it may commit, or wait its turn), and the
+			// device pulls.
+			const b = upsertProducts(db.db, store.id, [
+				{ name: '农夫山泉 550ml', price: 200, barcodes: ['6901234560015'] }
+			]);
+			await Promise.race([b, new Promise((r) => setTimeout(r, 500))]);
+			const mid = await catalogChanges(db.db, store.id, device.version);
+			for (const p of mid.products) prices.set(p.id, p.price);
+			device = mid;
+			// A commits; the device pulls again.
+			await blocker.query('COMMIT');
+			await a;
+			await b;
+			const after = await catalogChanges(db.db, store.id, device.version);
+			for (const p of after.products) prices.set(p.id, p.price);
+
+			const server = (await catalogChanges(db.db, store.id, 0)).products;
+			const onServer = new Map(server.map((p: CatalogProduct) => [p.id, p.price]));
+			expect(onServer.get(server.find((p) => p.name.startsWith('可口可乐'))!.id)).toBe(400);
+			// The device must hold what the server holds: the cola at 4.00, not 3.50.
+			expect(prices).toEqual(onServer);
+			// And no two changes of one store share a version.
+			const rows = await db.db.selectFrom('products').select('version').execute();
+			expect(new Set(rows.map((r) => r.version)).size).toBe(rows.length);
+		} finally {
+			await blocker.query('ROLLBACK').catch(() => undefined);
+			await blocker.end();
+			await db.close();
+		}
+	});
+});
+
+describe.each(engines)('catalog on $name', (engine) => {
+	test('one CSV row naming barcodes of two products leaves no barcode on two products', async () => {
+		const db = await openDatabase(engine.fresh());
+		try {
+			const store = await findOrCreateStore(db.db, 'S');
+			await upsertProducts(db.db, store.id, [
+				{ name: 'A', price: 100, barcodes: ['1111'] },
+				{ name: 'B', price: 200, barcodes: ['2222'] }
+			]);
+			await upsertProducts(db.db, store.id, [
+				{ name: 'A new', price: 150, barcodes: ['1111', '2222'] }
+			]).catch(() => undefined); // refusing it is fine
+			const { products } = await catalogChanges(db.db, store.id, 0);
+			const owners = products.filter((p) => p.barcodes.includes('2222')).map((p) => p.name);
+			expect(owners).toHaveLength(1);
+		} finally {
+			await db.close();
+		}
+	});
+
+	test('two rows with one barcode are refused, not the second silently replacing the first', async () => {
+		const db = await openDatabase(engine.fresh());
+		try {
+			const store = await findOrCreateStore(db.db, 'S');
+			await expect(
+				upsertProducts(db.db, store.id, [
+					{ name: '可乐', price: 350, barcodes: ['6901234560022'] },
+					{ name: '雪碧', price: 350, barcodes: ['6901234560022'] }
+				])
+			).rejects.toThrow(/6901234560022/);
+			expect((await catalogChanges(db.db, store.id, 0)).products).toEqual([]);
+		} finally {
+			await db.close();
+		}
+	});
+});
+
+describe('product CSV', () => {
+	test('a name a sale could not carry (NUL) is refused at import', () => {
+		expect(() => parseProductsCsv('name,price,barcode\n可\u0000乐,3.50,1234\n')).toThrow(/name/);
+	});
+
+	test('a price a sale may not carry is refused at import', () => {
+		// The server refuses a sale line above ¥100,000,000 (sales.ts MAX_FEN) after it was paid.
+		expect(() => parseProductsCsv('name,price,barcode\nX,200000000.00,1234\n')).toThrow();
+	});
+});
