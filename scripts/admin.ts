@@ -18,7 +18,7 @@ import {
 	ReviewError,
 	type AttentionItem
 } from '../src/lib/server/charges/service';
-import { createTill, DEMO_STORE } from '../src/lib/server/tills';
+import { createTill, DEMO_STORE, listTills, replaceTillToken } from '../src/lib/server/tills';
 import {
 	CsvError,
 	decodeProductsCsv,
@@ -28,6 +28,9 @@ import {
 
 const USAGE = `usage: npm run admin -- <command> [options]
   create-till --store NAME --name NAME   create a store (if new) and a till; prints its token as JSON
+  list-tills [--json]                    every till: its id, store, name, and whether it has a token
+  new-token --till ID                    give a till a new token (prints it as JSON); the old one stops working
+  revoke-till --till ID                  take a till's token away (a lost or stolen tablet); new-token gives it one again
   migrate                                run pending database migrations
   attention [--json] [--all]             list what needs the owner (late, unknown, mismatched, orphan, paid without a sale, sale without its charge);
                                          --all: also those marked dealt with
@@ -117,6 +120,39 @@ function plan(command: string, rest: string[]): Run {
 						till_id: made.till.id,
 						token: made.token
 					})
+				);
+				return 0;
+			};
+		}
+		case 'list-tills': {
+			const { values } = parse(command, rest, { json: { type: 'boolean' } });
+			return async (db) => {
+				const tills = await listTills(db.db);
+				if (values.json) console.log(JSON.stringify(tills, null, 2));
+				else if (tills.length === 0) console.log('No tills yet: create-till makes one.');
+				else
+					for (const t of tills)
+						console.log(
+							`${t.till_id}  ${t.store} / ${t.till}  since ${t.created_at}${t.has_token ? '' : '  (revoked)'}`
+						);
+				return 0;
+			};
+		}
+		case 'new-token':
+		case 'revoke-till': {
+			const { values } = parse(command, rest, { till: { type: 'string' } });
+			const tillId = str(values.till)?.trim();
+			if (!tillId)
+				throw new UsageError('--till: the till id (as list-tills prints it) is required');
+			return async (db) => {
+				const r = await replaceTillToken(db.db, tillId, { revoke: command === 'revoke-till' });
+				if (!r) throw new AdminError(`--till: no till has the id "${tillId}" (see list-tills)`);
+				console.log(
+					JSON.stringify(
+						command === 'revoke-till'
+							? { store: r.store, till: r.till, till_id: r.till_id, revoked: true }
+							: { store: r.store, till: r.till, till_id: r.till_id, token: r.token }
+					)
 				);
 				return 0;
 			};

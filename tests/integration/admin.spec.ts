@@ -127,4 +127,55 @@ describe.each(engines)('admin create-till on $name', (engine) => {
 			await db.close();
 		}
 	});
+
+	test('new-token replaces a till’s token, revoke-till takes it away; list-tills shows which', async () => {
+		const target = engine.fresh();
+		await (await openDatabase(target)).close();
+		const url = engine.url(target);
+		const made = JSON.parse(
+			(await admin(['create-till', '--store', '望京店', '--name', '2号'], url)).stdout
+		) as { till_id: string; token: string };
+		const renewed = await admin(['new-token', '--till', made.till_id], url);
+		expect(renewed.code).toBe(0);
+		const fresh = JSON.parse(renewed.stdout) as { token: string; till_id: string };
+		expect(fresh).toMatchObject({ store: '望京店', till: '2号', till_id: made.till_id });
+		expect(fresh.token).not.toBe(made.token);
+		const db = await openDatabase(target);
+		try {
+			expect(await authenticate(db.db, made.token)).toBeNull();
+			expect(await authenticate(db.db, fresh.token)).toMatchObject({ id: made.till_id });
+
+			const revoked = await admin(['revoke-till', '--till', made.till_id], url);
+			expect(revoked.code).toBe(0);
+			expect(JSON.parse(revoked.stdout)).toEqual({
+				store: '望京店',
+				till: '2号',
+				till_id: made.till_id,
+				revoked: true
+			});
+			expect(await authenticate(db.db, fresh.token)).toBeNull();
+			const listed = JSON.parse((await admin(['list-tills', '--json'], url)).stdout) as unknown[];
+			expect(listed).toEqual([
+				expect.objectContaining({
+					store: '望京店',
+					till: '2号',
+					till_id: made.till_id,
+					has_token: false
+				})
+			]);
+			// and back in service with a new token
+			const again = JSON.parse(
+				(await admin(['new-token', '--till', made.till_id], url)).stdout
+			) as {
+				token: string;
+			};
+			expect(await authenticate(db.db, again.token)).toMatchObject({ id: made.till_id });
+		} finally {
+			await db.close();
+		}
+		const unknown = await admin(['revoke-till', '--till', 'no-such-till'], url);
+		expect(unknown.code).toBe(1);
+		expect(unknown.stderr).toContain('--till: no till has the id "no-such-till"');
+		expect((await admin(['new-token'], url)).code).toBe(64);
+	});
 });

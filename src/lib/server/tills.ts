@@ -60,10 +60,75 @@ export async function createTill(
 	return { store, till: { id: till.id, name: till.name }, token };
 }
 
+export interface TillListing {
+	store: string;
+	store_id: string;
+	till: string;
+	till_id: string;
+	created_at: string;
+	/** False once revoked (`revoke-till`): the till must be given a new token to sell again. */
+	has_token: boolean;
+}
+
+/** Every till of every store, by store and name (the admin command's `list-tills`). */
+export async function listTills(db: Kysely<Database>): Promise<TillListing[]> {
+	const rows = await db
+		.selectFrom('tills')
+		.innerJoin('stores', 'stores.id', 'tills.store_id')
+		.select([
+			'stores.name as store',
+			'stores.id as store_id',
+			'tills.name as till',
+			'tills.id as till_id',
+			'tills.created_at',
+			'tills.token_hash'
+		])
+		.orderBy('stores.name')
+		.orderBy('tills.name')
+		.execute();
+	return rows.map((r) => ({
+		store: r.store,
+		store_id: r.store_id,
+		till: r.till,
+		till_id: r.till_id,
+		created_at: new Date(Number(r.created_at)).toISOString(),
+		has_token: !r.token_hash.startsWith(REVOKED)
+	}));
+}
+
+/** token_hash of a revoked till: never the SHA-256 hex of any token, so nothing matches it. */
+const REVOKED = 'revoked:';
+
+/**
+ * Gives a till a new token (the old one stops working) or, with `revoke`, none at all; the
+ * till keeps its id, its charges and its sales. Null when there is no such till. A server
+ * that checked the old token moments before accepts it for at most TOKEN_CACHE_MS more.
+ */
+export async function replaceTillToken(
+	db: Kysely<Database>,
+	tillId: string,
+	opts: { revoke?: boolean } = {}
+): Promise<{ store: string; till: string; till_id: string; token: string | null } | null> {
+	const till = await db
+		.selectFrom('tills')
+		.innerJoin('stores', 'stores.id', 'tills.store_id')
+		.select(['tills.id', 'tills.name', 'stores.name as store'])
+		.where('tills.id', '=', tillId)
+		.executeTakeFirst();
+	if (!till) return null;
+	const token = opts.revoke ? null : newToken();
+	await db
+		.updateTable('tills')
+		.set({ token_hash: token ? hashToken(token) : `${REVOKED}${randomUUID()}` })
+		.where('id', '=', tillId)
+		.execute();
+	return { store: till.store, till: till.name, till_id: till.id, token };
+}
+
 /**
  * Every till API call authenticates; a short cache keeps that off the database. A till is
- * never renamed or moved between stores, so the only staleness is a revoked token living on
- * for at most TOKEN_CACHE_MS.
+ * never renamed or moved between stores, so the only staleness is a revoked or replaced token
+ * living on for at most TOKEN_CACHE_MS.
  */
 const TOKEN_CACHE_MS = 30_000;
 const tokenCache = new WeakMap<object, Map<string, { till: AuthenticatedTill; until: number }>>();
