@@ -88,6 +88,37 @@ describe('catalog versions on postgres with two writers', () => {
 });
 
 describe.each(engines)('catalog on $name', (engine) => {
+	test('each reply says where the store’s catalog stands: its latest version and live products', async () => {
+		const db = await openDatabase(engine.fresh());
+		try {
+			const store = await findOrCreateStore(db.db, 'S');
+			const other = await findOrCreateStore(db.db, 'Other');
+			await upsertProducts(db.db, store.id, [
+				{ name: 'A', price: 100, barcodes: ['1111'] },
+				{ name: 'B', price: 200, barcodes: ['2222'] },
+				{ name: 'C', price: 300, barcodes: ['3333'] }
+			]);
+			await upsertProducts(db.db, other.id, [{ name: 'X', price: 1, barcodes: ['9'] }]);
+			expect(await catalogChanges(db.db, store.id, 2)).toMatchObject({
+				version: 3,
+				latest: 3,
+				count: 3
+			});
+			// a device ahead of the server (a restored database) is told how far behind it is
+			expect(await catalogChanges(db.db, store.id, 40)).toMatchObject({
+				version: 40,
+				products: [],
+				latest: 3,
+				count: 3
+			});
+			await db.db.updateTable('products').set({ deleted: 1 }).where('name', '=', 'B').execute();
+			expect(await catalogChanges(db.db, store.id, 3)).toMatchObject({ latest: 3, count: 2 });
+			expect(await catalogChanges(db.db, other.id, 0)).toMatchObject({ latest: 1, count: 1 });
+		} finally {
+			await db.close();
+		}
+	});
+
 	test('one CSV row naming barcodes of two products leaves no barcode on two products', async () => {
 		const db = await openDatabase(engine.fresh());
 		try {

@@ -92,6 +92,8 @@ export type PersistState = 'granted' | 'denied' | 'unsupported';
 /** Typed meta values; the table stores `{ key, value }`. */
 export interface MetaValues {
 	catalogVersion: number;
+	/** The server's `latest` when the device last pulled the whole catalog to get back in step. */
+	catalogResyncAt: number;
 	/** The store whose till this device is (its catalog, its queued sales). */
 	storeId: string;
 	lastSyncAt: string;
@@ -453,6 +455,30 @@ export interface CatalogChanges {
 	products: CatalogProductInput[];
 	/** Ids of products removed since the requested version. */
 	deleted: string[];
+	/** The server's latest version and product count (server/catalog.ts); older servers omit them. */
+	latest?: number;
+	count?: number;
+}
+
+/**
+ * Replaces the whole catalog with a full change set (since=0), in one transaction: for a device
+ * out of step with the server (a restored database numbers its versions lower than the device's).
+ */
+export async function replaceCatalog(db: TillDb, full: CatalogChanges): Promise<void> {
+	await db.transaction('rw', [db.catalog, db.meta], async () => {
+		await db.catalog.clear();
+		if (full.products.length > 0)
+			await db.catalog.bulkPut(
+				full.products.map((p) => ({
+					...p,
+					code: p.code ?? null,
+					category: p.category ?? null,
+					updatedVersion: p.updatedVersion ?? full.version
+				}))
+			);
+		await setMeta(db, 'catalogVersion', full.version);
+		await setMeta(db, 'catalogResyncAt', full.latest ?? full.version);
+	});
 }
 
 /**

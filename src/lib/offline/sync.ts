@@ -18,6 +18,7 @@ import {
 	catalogVersion,
 	deferOutbox,
 	getMeta,
+	replaceCatalog,
 	type CatalogChanges,
 	type CatalogProductInput,
 	type OutboxEntry,
@@ -192,7 +193,14 @@ function parseCatalogChanges(body: unknown): CatalogChanges {
 	) {
 		throw new SyncError('bad_reply', 'the catalog reply is not {version, products, deleted}');
 	}
-	return { ...(b as CatalogChanges), products: b.products.map(toProductInput) };
+	const whole = (n: unknown) =>
+		typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+	return {
+		...(b as CatalogChanges),
+		products: b.products.map(toProductInput),
+		latest: whole(b.latest),
+		count: whole(b.count)
+	};
 }
 
 /**
@@ -226,23 +234,53 @@ export async function pullCatalog(
 	db: TillDb,
 	fetchImpl: FetchLike = defaultFetch,
 	options: PullCatalogOptions = {}
-): Promise<{ version: number; applied: boolean; changed: number; deleted: number }> {
+): Promise<{
+	version: number;
+	applied: boolean;
+	changed: number;
+	deleted: number;
+	/** The whole catalog was pulled again: the device was out of step with the server. */
+	resynced: boolean;
+}> {
 	const since = await catalogVersion(db);
-	const url = joinUrl(options.baseUrl ?? '', `/api/catalog?since=${since}`);
-	const body = await request(
-		fetchImpl,
-		url,
-		{ method: 'GET', headers: { accept: 'application/json' } },
-		options.getToken,
-		options.timeoutMs ?? DEFAULT_TIMEOUT_MS
-	);
-	const changes = parseCatalogChanges(body);
+	const get = async (from: number) =>
+		parseCatalogChanges(
+			await request(
+				fetchImpl,
+				joinUrl(options.baseUrl ?? '', `/api/catalog?since=${from}`),
+				{ method: 'GET', headers: { accept: 'application/json' } },
+				options.getToken,
+				options.timeoutMs ?? DEFAULT_TIMEOUT_MS
+			)
+		);
+	const changes = await get(since);
 	const applied = await applyCatalogChanges(db, changes);
+	// Out of step with the server: its catalog is behind what the device holds (a database
+	// restored from a backup numbers new products below the device's version, so they would
+	// never come), or the device holds another number of products than the server has. Pull it
+	// all again, once per server version, so a difference that stays cannot loop.
+	const { latest, count } = changes;
+	if (
+		latest !== undefined &&
+		(latest < since || (applied && count !== undefined && (await db.catalog.count()) !== count)) &&
+		(await getMeta(db, 'catalogResyncAt')) !== latest
+	) {
+		const full = await get(0);
+		await replaceCatalog(db, full);
+		return {
+			version: full.version,
+			applied: true,
+			changed: full.products.length,
+			deleted: 0,
+			resynced: true
+		};
+	}
 	return {
 		version: applied ? changes.version : since,
 		applied,
 		changed: applied ? changes.products.length : 0,
-		deleted: applied ? changes.deleted.length : 0
+		deleted: applied ? changes.deleted.length : 0,
+		resynced: false
 	};
 }
 

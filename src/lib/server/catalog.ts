@@ -23,6 +23,14 @@ export interface CatalogChanges {
 	version: number;
 	products: CatalogProduct[];
 	deleted: string[];
+	/**
+	 * The store's catalog as it stands: its latest version and how many products it has. A
+	 * device whose version is ahead of `latest`, or whose product count differs after applying
+	 * the changes, is out of step (the database was restored from a backup, or renumbered) and
+	 * pulls the whole catalog again.
+	 */
+	latest: number;
+	count: number;
 }
 
 function toCatalogProduct(p: Product): CatalogProduct {
@@ -59,10 +67,23 @@ export async function catalogChanges(
 		.where('version', '>', since)
 		.orderBy('version')
 		.execute();
+	// After the changes: a writer committing in between makes these larger, never smaller.
+	const state = await db
+		.selectFrom('products')
+		.select((eb) => [
+			eb.fn.max('version').as('latest'),
+			eb.fn
+				.sum<number | string | null>(eb.case().when('deleted', '=', 0).then(1).else(0).end())
+				.as('count')
+		])
+		.where('store_id', '=', storeId)
+		.executeTakeFirst();
 	return {
 		version: rows.reduce((v, r) => Math.max(v, r.version), since),
 		products: rows.filter((r) => r.deleted === 0).map(toCatalogProduct),
-		deleted: rows.filter((r) => r.deleted === 1).map((r) => r.id)
+		deleted: rows.filter((r) => r.deleted === 1).map((r) => r.id),
+		latest: Number(state?.latest ?? 0),
+		count: Number(state?.count ?? 0)
 	};
 }
 

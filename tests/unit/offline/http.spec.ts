@@ -122,7 +122,8 @@ describe('pullCatalog', () => {
 			version: 3,
 			applied: true,
 			changed: 2,
-			deleted: 0
+			deleted: 0,
+			resynced: false
 		});
 		expect(await pullCatalog(db, fetch, options)).toMatchObject({ version: 4, deleted: 1 });
 		expect(calls.map((c) => c.url)).toEqual([
@@ -132,6 +133,78 @@ describe('pullCatalog', () => {
 		expect(new Headers(calls[0]?.init?.headers).get('authorization')).toBe('Bearer tok');
 		expect((await db.catalog.toArray()).map((p) => p.id)).toEqual(['p2']);
 		expect(await catalogVersion(db)).toBe(4);
+	});
+
+	const product = (id: string, version: number) => ({
+		id,
+		name: `P ${id}`,
+		price: 100,
+		barcodes: [`b${id}`],
+		favourite: false,
+		version
+	});
+
+	it('a server behind the device (restored from a backup): the whole catalog is pulled again', async () => {
+		// The device holds version 10: p1..p3.
+		const { fetch: first } = fakeFetch(() =>
+			Response.json({
+				version: 10,
+				products: [product('p1', 8), product('p2', 9), product('p3', 10)],
+				deleted: [],
+				latest: 10,
+				count: 3
+			})
+		);
+		await pullCatalog(db, first);
+		// The server was restored to version 4 (p1, p2) and has since added p9 as version 5:
+		// below the device's 10, so an incremental pull would never bring it.
+		const full = {
+			version: 5,
+			products: [product('p1', 3), product('p2', 4), product('p9', 5)],
+			deleted: ['pX'],
+			latest: 5,
+			count: 3
+		};
+		const { fetch, calls } = fakeFetch((c) =>
+			Response.json(
+				c.url.endsWith('since=10')
+					? { version: 10, products: [], deleted: [], latest: 5, count: 3 }
+					: full
+			)
+		);
+		expect(await pullCatalog(db, fetch)).toMatchObject({ version: 5, resynced: true, changed: 3 });
+		expect(calls.map((c) => c.url)).toEqual(['/api/catalog?since=10', '/api/catalog?since=0']);
+		expect((await db.catalog.toArray()).map((p) => p.id).sort()).toEqual(['p1', 'p2', 'p9']);
+		expect(await catalogVersion(db)).toBe(5);
+	});
+
+	it('a product count that differs from the server’s: pulled again once, not at every pull', async () => {
+		const replies = (since: string) =>
+			since === '0'
+				? {
+						version: 2,
+						products: [product('p1', 1), product('p2', 2)],
+						deleted: [],
+						latest: 2,
+						count: 3
+					}
+				: { version: 2, products: [], deleted: [], latest: 2, count: 3 };
+		const { fetch, calls } = fakeFetch((c) => Response.json(replies(c.url.split('since=')[1]!)));
+		// since=0, then the count (2 here, 3 there) asks for everything once more
+		expect(await pullCatalog(db, fetch)).toMatchObject({ resynced: true });
+		expect(calls).toHaveLength(2);
+		// still 2 against 3 at the same server version: not again
+		expect(await pullCatalog(db, fetch)).toMatchObject({ resynced: false });
+		expect(calls).toHaveLength(3);
+	});
+
+	it('a server that sends no latest/count (an older one): incremental only', async () => {
+		const { fetch, calls } = fakeFetch(() =>
+			Response.json({ version: 1, products: [product('p1', 1)], deleted: [] })
+		);
+		await pullCatalog(db, fetch);
+		await pullCatalog(db, fetch);
+		expect(calls.map((c) => c.url)).toEqual(['/api/catalog?since=0', '/api/catalog?since=1']);
 	});
 
 	it('changes nothing when the reply is not a change set', async () => {
