@@ -81,6 +81,7 @@ function post(url: URL, body: string, token: string | null): Promise<number> {
 				agent,
 				headers: {
 					'content-type': 'application/json',
+					accept: 'application/json', // as the till sends it; the fast path needs it
 					'content-length': Buffer.byteLength(body),
 					...(token ? { authorization: `Bearer ${token}` } : {})
 				}

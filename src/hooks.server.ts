@@ -14,8 +14,7 @@ export const init: ServerInit = async () => {
 		const started = await startApp(process.env);
 		// For the production entry (src/node-entry.js): POST /api/charges without kit's pipeline.
 		if (started.config.chargeFastPath) {
-			const factory: MiddlewareFactory = ({ bodySizeLimit }) =>
-				createChargeFastPath(app, bodySizeLimit);
+			const factory: MiddlewareFactory = (options) => createChargeFastPath(app, options);
 			(globalThis as Record<symbol, unknown>)[DIRECT_HANDLER] = factory;
 		}
 	} catch (e) {

@@ -33,34 +33,86 @@ function bytes(/** @type {string} */ value) {
 	return unit ? Number(value.slice(0, -1)) * unit : Number(value);
 }
 
-const factory = /** @type {((o: { bodySizeLimit: number }) => Middleware) | undefined} */ (
-	/** @type {Record<symbol, unknown>} */ (globalThis)[Symbol.for('teegon-till.direct-handler')]
-);
-const direct = factory?.({ bodySizeLimit: bytes(env('BODY_SIZE_LIMIT', '512K') ?? '512K') });
+const origin = env('ORIGIN', undefined) ? new URL(String(env('ORIGIN')).trim()).origin : undefined;
+const protocolHeader = (env('PROTOCOL_HEADER', '') ?? '').toLowerCase();
+const hostHeader = (env('HOST_HEADER', '') ?? '').toLowerCase();
+const portHeader = (env('PORT_HEADER', '') ?? '').toLowerCase();
 
-/** Kit's handler; an error it throws at once is answered 500, as polka does in adapter-node. */
-function toKit(/** @type {http.IncomingMessage} */ req, /** @type {http.ServerResponse} */ res) {
+/** adapter-node's handler.js: one value of a header that is named and may be sent twice. */
+function one(/** @type {string} */ name, /** @type {string | string[] | undefined} */ value) {
+	if (!name) return undefined;
+	if (!Array.isArray(value)) return value;
+	if (value.length > 1) throw new Error(`Multiple values for ${name}`);
+	return value[0];
+}
+
+/**
+ * Whether adapter-node's handler can make a Web `Request` of this one (its `get_origin`, then
+ * `new Request(origin + url)`); if not, it answers 400 Bad Request without running kit, and the
+ * fast path must leave the request to it (an HTTP/1.0 request without Host, a bad Host…).
+ */
+function kitCanParse(/** @type {http.IncomingMessage} */ req) {
 	try {
-		handler(req, res, () => {
-			res.statusCode = 404;
-			res.end('Not Found');
-		});
-	} catch (err) {
+		let base = origin;
+		if (!base) {
+			const h = req.headers;
+			const protocol = decodeURIComponent(one(protocolHeader, h[protocolHeader]) || 'https');
+			if (protocol.includes(':')) return false;
+			const host = one(hostHeader, h[hostHeader]) || h.host;
+			if (!host) return false;
+			const port = one(portHeader, h[portHeader]);
+			if (port && isNaN(+port)) return false;
+			base = port ? `${protocol}://${host}:${port}` : `${protocol}://${host}`;
+		}
+		new URL(base + req.url);
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+const factory =
+	/** @type {((o: { bodySizeLimit: number, kitCanParse: typeof kitCanParse }) => Middleware) | undefined} */ (
+		/** @type {Record<symbol, unknown>} */ (globalThis)[Symbol.for('teegon-till.direct-handler')]
+	);
+const direct = factory?.({
+	bodySizeLimit: bytes(env('BODY_SIZE_LIMIT', '512K') ?? '512K'),
+	kitCanParse
+});
+
+/**
+ * Kit's handler; an error it throws, at once or later (its SSR middleware is async), is answered
+ * 500, as polka does in adapter-node: never an uncaught exception or an unhandled rejection.
+ */
+function toKit(/** @type {http.IncomingMessage} */ req, /** @type {http.ServerResponse} */ res) {
+	/** @param {unknown} err */
+	const fail = (err) => {
 		console.error(err);
 		if (res.headersSent) res.destroy();
 		else {
 			res.statusCode = 500;
 			res.end('Internal Server Error');
 		}
+	};
+	try {
+		const done = /** @type {unknown} */ (
+			handler(req, res, () => {
+				res.statusCode = 404;
+				res.end('Not Found');
+			})
+		);
+		if (done instanceof Promise) done.catch(fail);
+	} catch (err) {
+		fail(err);
 	}
 }
 
 /** @type {http.RequestListener} */
 const listener = direct ? (req, res) => direct(req, res, () => toKit(req, res)) : toKit;
 
-const path = env('SOCKET_PATH', false) || undefined;
+const path = env('SOCKET_PATH', false);
 const host = env('HOST', '0.0.0.0');
-const port = env('PORT', !path && '3000') || undefined;
+const port = env('PORT', !path && '3000');
 const shutdownTimeout = parseInt(env('SHUTDOWN_TIMEOUT', '30') ?? '30');
 const idleTimeout = parseInt(env('IDLE_TIMEOUT', '0') ?? '0');
 const listenPid = parseInt(env('LISTEN_PID', '0') ?? '0');
@@ -94,12 +146,16 @@ if (socketActivation) {
 			// none there
 		}
 	}
-	// A socket path, or host and port: never both (with a host and no port, Node picks a port).
-	server.listen(path ? { path } : { host, port: Number(port ?? 3000) }, () => {
+	// The very options adapter-node gives (through polka), so that Node decides as it does there:
+	// PORT set but empty is an error, and PORT wins over SOCKET_PATH when both are set.
+	const options = /** @type {import('node:net').ListenOptions} */ (
+		/** @type {unknown} */ ({ path, host, port })
+	);
+	server.listen(options, () => {
 		const address = server.address();
 		const where =
 			typeof address === 'string' || !address
-				? (path ?? String(address))
+				? String(address ?? path)
 				: `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
 		console.log(`Listening on ${where}${how}`);
 	});

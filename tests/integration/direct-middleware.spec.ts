@@ -5,7 +5,7 @@
  * away mid-body, a database that cannot check the token) stops the process or goes unanswered.
  * That it answers exactly as SvelteKit does is direct.spec.ts, on the built till.
  */
-import { createServer, request, type Server } from 'node:http';
+import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest';
 import type { TillApp } from '../../src/lib/server/app';
@@ -22,6 +22,7 @@ let handedOn: string[] = [];
 let created: unknown[] = [];
 let createImpl: (body: unknown) => Promise<{ status: number; body: unknown }>;
 let unhandled: unknown[] = [];
+let kitCanParse = (_req: IncomingMessage) => true;
 const onUnhandled = (e: unknown) => unhandled.push(e);
 
 beforeAll(async () => {
@@ -31,7 +32,10 @@ beforeAll(async () => {
 		db,
 		charges: { create: (_till: unknown, body: unknown) => createImpl(body) }
 	} as unknown as TillApp;
-	const direct = createChargeFastPath(() => app, 512 * 1024);
+	const direct = createChargeFastPath(() => app, {
+		bodySizeLimit: 512 * 1024,
+		kitCanParse: (req) => kitCanParse(req)
+	});
 	server = createServer((req, res) =>
 		direct(req, res, () => {
 			handedOn.push(`${req.method} ${req.url}`);
@@ -52,6 +56,7 @@ beforeEach(() => {
 	handedOn = [];
 	created = [];
 	unhandled = [];
+	kitCanParse = () => true;
 	createImpl = async (body) => {
 		created.push(body);
 		return { status: 200, body: { ok: true } };
@@ -90,6 +95,7 @@ function send(
 const ok = (over: Record<string, string> = {}) => ({
 	headers: {
 		'content-type': 'application/json',
+		accept: 'application/json',
 		authorization: `Bearer ${token}`,
 		'content-length': '2',
 		...over
@@ -124,6 +130,7 @@ test('everything else is handed on to kit untouched, its body unread', async () 
 		{
 			headers: {
 				'content-type': 'application/json',
+				accept: 'application/json',
 				authorization: `Bearer ${token}`,
 				'transfer-encoding': 'chunked'
 			},
@@ -185,7 +192,9 @@ test('a token that cannot be checked (the database is gone) is left to kit to an
 	const t = (await createTill(gone.db, { store: 'S', name: 'T' })).token;
 	await gone.close();
 	const app = { db: gone, charges: { create: () => Promise.reject(new Error('not here')) } };
-	const direct = createChargeFastPath(() => app as unknown as TillApp, 512 * 1024);
+	const direct = createChargeFastPath(() => app as unknown as TillApp, {
+		bodySizeLimit: 512 * 1024
+	});
 	const s = createServer((req, res) => direct(req, res, () => res.writeHead(299).end('kit')));
 	await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
 	try {
@@ -211,4 +220,26 @@ test('a token that cannot be checked (the database is gone) is left to kit to an
 	} finally {
 		s.close();
 	}
+});
+
+test('an accept under which kit would answer an error as HTML is left to kit', async () => {
+	// kit answers an endpoint that throws with its HTML error page unless `accept` negotiates
+	// to JSON (a missing accept counts as text/html); this path always answers JSON.
+	const noAccept = ok();
+	delete (noAccept.headers as Record<string, string>).accept;
+	for (const c of [
+		noAccept,
+		ok({ accept: 'text/html' }),
+		ok({ accept: 'text/html,application/json;q=0.9' }),
+		ok({ accept: 'application/json, text/html' })
+	])
+		expect(await send(c), JSON.stringify(c.headers)).toMatchObject({ status: 299, text: 'kit' });
+	expect(await send(ok({ accept: '*/*' }))).toMatchObject({ status: 200 });
+	expect(created).toHaveLength(1);
+});
+
+test('a request kit cannot make a Request of (no or a bad Host) is left to kit, which answers 400', async () => {
+	kitCanParse = () => false;
+	expect(await send(ok())).toMatchObject({ status: 299, text: 'kit' });
+	expect(created).toEqual([]);
 });

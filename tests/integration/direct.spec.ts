@@ -6,11 +6,14 @@
  * leave to kit (no token, other media types, chunked or large bodies, other paths).
  */
 import { request } from 'node:http';
+import { connect } from 'node:net';
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { openDatabase, type DatabaseTarget } from '../../src/lib/server/db';
 import { startSandbox, type Sandbox } from '../../src/lib/server/sandbox/gateway';
 import { createTill } from '../../src/lib/server/tills';
-import { dropTestSchemas, engines } from '../helpers/engines';
+import { dropTestSchemas, engines, PG_URL } from '../helpers/engines';
 import { CLIENT_ID, CLIENT_SECRET } from '../helpers/harness';
 import { freePort, startTill, type TillProcess } from '../helpers/server';
 
@@ -20,6 +23,37 @@ interface Raw {
 	status: number;
 	headers: Record<string, string | undefined>;
 	body: string;
+	/** Which path answered: the fast path writes its headers in its own order (direct.ts `send`). */
+	via: 'direct' | 'kit';
+}
+
+const via = (firstHeader: string | undefined) =>
+	firstHeader?.toLowerCase() === 'x-content-type-options' ? 'direct' : 'kit';
+
+/** Bytes exactly as given on a new connection (HTTP/1.0 without Host, say); read to its close. */
+function rawSocket(base: string, text: string): Promise<Raw> {
+	return new Promise((resolve, reject) => {
+		const { hostname, port } = new URL(base);
+		const s = connect(Number(port), hostname);
+		const chunks: Buffer[] = [];
+		s.on('data', (c: Buffer) => chunks.push(c));
+		s.on('error', reject);
+		s.on('close', () => {
+			const all = Buffer.concat(chunks).toString('utf8');
+			const [head = '', ...rest] = all.split('\r\n\r\n');
+			const [statusLine = '', ...lines] = head.split('\r\n');
+			const headers: Record<string, string> = {};
+			for (const l of lines)
+				headers[l.slice(0, l.indexOf(':')).toLowerCase()] = l.slice(l.indexOf(':') + 1).trim();
+			resolve({
+				status: Number(statusLine.split(' ')[1]),
+				headers,
+				body: rest.join('\r\n\r\n'),
+				via: via(lines[0]?.slice(0, lines[0].indexOf(':')))
+			});
+		});
+		s.end(text);
+	});
 }
 
 /** One request exactly as given: no header added but Host (and Content-Length unless chunked). */
@@ -47,7 +81,8 @@ function raw(
 					resolve({
 						status: res.statusCode!,
 						headers: res.headers as Record<string, string | undefined>,
-						body: Buffer.concat(chunks).toString('utf8')
+						body: Buffer.concat(chunks).toString('utf8'),
+						via: via(res.rawHeaders[0])
 					})
 				);
 			}
@@ -73,19 +108,9 @@ function comparable(r: Raw) {
 	} catch {
 		/* not JSON: compared as text */
 	}
-	const h = r.headers;
-	return {
-		status: r.status,
-		body,
-		headers: {
-			'content-type': h['content-type'],
-			'cache-control': h['cache-control'],
-			'x-content-type-options': h['x-content-type-options'],
-			'referrer-policy': h['referrer-policy'],
-			'www-authenticate': h['www-authenticate'],
-			location: h.location
-		}
-	};
+	// Every header but the date: which are sent, and their values.
+	const { date: _date, ...headers } = r.headers;
+	return { status: r.status, body, headers };
 }
 
 let codeSeq = 0;
@@ -95,8 +120,13 @@ const code = (outcome: string) =>
 describe.each(engines)(
 	'POST /api/charges served in front of kit answers as kit does ($name)',
 	(engine) => {
-		const sides: { name: 'direct' | 'kit'; till: TillProcess; sandbox: Sandbox; token: string }[] =
-			[];
+		const sides: {
+			name: 'direct' | 'kit';
+			till: TillProcess;
+			sandbox: Sandbox;
+			token: string;
+			target: DatabaseTarget;
+		}[] = [];
 
 		beforeAll(async () => {
 			for (const name of ['direct', 'kit'] as const) {
@@ -122,11 +152,13 @@ describe.each(engines)(
 						TEEGON_BASE_URL: sandbox.url,
 						PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
 						BODY_SIZE_LIMIT: '64K',
+						// Unset, as by default (README): kit then makes the URL from the Host header.
+						ORIGIN: '',
 						...(name === 'kit' ? { CHARGE_FAST_PATH: 'off' } : {})
 					},
 					{ port }
 				);
-				sides.push({ name, till, sandbox, token });
+				sides.push({ name, till, sandbox, token, target });
 			}
 		});
 		afterAll(async () => {
@@ -144,21 +176,44 @@ describe.each(engines)(
 			expect(sides[1]!.till.output()).not.toMatch(/served directly/);
 		});
 
-		/** Sends each request to both tills and expects the same answers, in order. */
+		/**
+		 * Sends each request to both tills and expects the same answers, in order, and on the
+		 * shipped till the path each case names (`via`): the fast path for what it must take,
+		 * kit for what it must leave alone. Without that, a fast path that took nothing would
+		 * pass every comparison.
+		 */
 		async function same(
-			cases: { label: string; opts: (token: string) => Parameters<typeof raw>[1] }[]
+			cases: {
+				label: string;
+				via: 'direct' | 'kit';
+				opts?: (token: string) => Parameters<typeof raw>[1];
+				socket?: (token: string) => string;
+			}[]
 		): Promise<ReturnType<typeof comparable>[]> {
 			const answers: ReturnType<typeof comparable>[][] = [[], []];
+			const paths: string[] = [];
 			for (const c of cases)
-				for (const [i, s] of sides.entries())
-					answers[i]!.push(comparable(await raw(s.till.url, c.opts(s.token))));
+				for (const [i, s] of sides.entries()) {
+					const r = c.socket
+						? await rawSocket(s.till.url, c.socket(s.token))
+						: await raw(s.till.url, c.opts!(s.token));
+					answers[i]!.push(comparable(r));
+					if (i === 0) paths.push(r.via);
+				}
 			for (const [i, c] of cases.entries())
 				expect(answers[0]![i], `${c.label}: direct vs kit`).toEqual(answers[1]![i]);
+			expect(paths, 'which path answered on the shipped till').toEqual(cases.map((c) => c.via));
 			return answers[0]!;
 		}
 
+		// As the till sends them (till-api.ts): JSON, and JSON asked for.
 		const json = (token: string, body: string | Buffer, extra: Record<string, string> = {}) => ({
-			headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...extra },
+			headers: {
+				'content-type': 'application/json',
+				accept: 'application/json',
+				authorization: `Bearer ${token}`,
+				...extra
+			},
 			body
 		});
 
@@ -172,10 +227,11 @@ describe.each(engines)(
 				auth_code: c1
 			});
 			const answers = await same([
-				{ label: 'new charge', opts: (t) => json(t, charge) },
-				{ label: 'the same again', opts: (t) => json(t, charge) },
+				{ label: 'new charge', via: 'direct', opts: (t) => json(t, charge) },
+				{ label: 'the same again', via: 'direct', opts: (t) => json(t, charge) },
 				{
 					label: 'same order, other amount',
+					via: 'direct',
 					opts: (t) =>
 						json(
 							t,
@@ -184,6 +240,7 @@ describe.each(engines)(
 				},
 				{
 					label: 'the code on another order',
+					via: 'direct',
 					opts: (t) =>
 						json(
 							t,
@@ -192,6 +249,7 @@ describe.each(engines)(
 				},
 				{
 					label: 'charset parameter, query string',
+					via: 'direct',
 					opts: (t) => ({
 						...json(
 							t,
@@ -208,6 +266,7 @@ describe.each(engines)(
 				},
 				{
 					label: 'a byte-order mark before the JSON',
+					via: 'direct',
 					opts: (t) =>
 						json(
 							t,
@@ -226,6 +285,7 @@ describe.each(engines)(
 				},
 				{
 					label: 'a refused code (sandbox 04)',
+					via: 'direct',
 					opts: (t) =>
 						json(
 							t,
@@ -239,6 +299,7 @@ describe.each(engines)(
 				},
 				{
 					label: 'awaiting the customer (sandbox 01)',
+					via: 'direct',
 					opts: (t) =>
 						json(
 							t,
@@ -269,29 +330,36 @@ describe.each(engines)(
 			const bad = (over: Record<string, unknown>) => (t: string) =>
 				json(t, JSON.stringify({ ...ok, ...over }));
 			const answers = await same([
-				{ label: 'three decimals', opts: bad({ amount: '1.234' }) },
-				{ label: 'amount as a number', opts: bad({ amount: 1 }) },
-				{ label: 'order_no with a space', opts: bad({ order_no: 'a b' }) },
-				{ label: 'no subject', opts: bad({ subject: undefined }) },
-				{ label: 'short code', opts: bad({ auth_code: '123' }) },
-				{ label: 'metadata too big', opts: bad({ metadata: { note: 'x'.repeat(600) } }) },
-				{ label: 'an array', opts: (t) => json(t, '[]') },
-				{ label: 'null', opts: (t) => json(t, 'null') },
-				{ label: 'not JSON', opts: (t) => json(t, '{"order_no":') },
+				{ label: 'three decimals', via: 'direct', opts: bad({ amount: '1.234' }) },
+				{ label: 'amount as a number', via: 'direct', opts: bad({ amount: 1 }) },
+				{ label: 'order_no with a space', via: 'direct', opts: bad({ order_no: 'a b' }) },
+				{ label: 'no subject', via: 'direct', opts: bad({ subject: undefined }) },
+				{ label: 'short code', via: 'direct', opts: bad({ auth_code: '123' }) },
+				{
+					label: 'metadata too big',
+					via: 'direct',
+					opts: bad({ metadata: { note: 'x'.repeat(600) } })
+				},
+				{ label: 'an array', via: 'direct', opts: (t) => json(t, '[]') },
+				{ label: 'null', via: 'direct', opts: (t) => json(t, 'null') },
+				{ label: 'not JSON', via: 'direct', opts: (t) => json(t, '{"order_no":') },
 				{
 					label: 'no token',
+					via: 'kit',
 					opts: () => ({
 						headers: { 'content-type': 'application/json' },
 						body: JSON.stringify(ok)
 					})
 				},
-				{ label: 'a wrong token', opts: () => json('till_wrong', JSON.stringify(ok)) },
+				{ label: 'a wrong token', via: 'kit', opts: () => json('till_wrong', JSON.stringify(ok)) },
 				{
 					label: 'not Bearer',
+					via: 'kit',
 					opts: (t) => json(t, JSON.stringify(ok), { authorization: `Basic ${t}` })
 				},
 				{
 					label: 'text/plain (a form type: CSRF)',
+					via: 'kit',
 					opts: (t) => ({
 						...json(t, JSON.stringify(ok)),
 						headers: { 'content-type': 'text/plain', authorization: `Bearer ${t}` }
@@ -299,23 +367,35 @@ describe.each(engines)(
 				},
 				{
 					label: 'no content type',
+					via: 'kit',
 					opts: (t) => ({ headers: { authorization: `Bearer ${t}` }, body: JSON.stringify(ok) })
 				},
 				{
 					label: 'chunked',
+					via: 'kit',
 					opts: (t) => ({
 						...json(t, JSON.stringify({ ...ok, order_no: `${ok.order_no}k` })),
 						chunked: true
 					})
 				},
-				{ label: 'larger than the fast path takes', opts: bad({ subject: 'x'.repeat(20_000) }) },
-				{ label: 'larger than BODY_SIZE_LIMIT', opts: bad({ subject: 'x'.repeat(70_000) }) },
+				{
+					label: 'larger than the fast path takes',
+					via: 'kit',
+					opts: bad({ subject: 'x'.repeat(20_000) })
+				},
+				{
+					label: 'larger than BODY_SIZE_LIMIT',
+					via: 'kit',
+					opts: bad({ subject: 'x'.repeat(70_000) })
+				},
 				{
 					label: 'a trailing slash',
+					via: 'kit',
 					opts: (t) => ({ ...json(t, JSON.stringify(ok)), path: '/api/charges/' })
 				},
 				{
 					label: 'GET the list',
+					via: 'kit',
 					opts: (t) => ({
 						method: 'GET',
 						path: '/api/charges?limit=1',
@@ -324,6 +404,7 @@ describe.each(engines)(
 				},
 				{
 					label: 'bad UTF-8 in the subject',
+					via: 'direct',
 					opts: (t) =>
 						json(
 							t,
@@ -336,6 +417,55 @@ describe.each(engines)(
 								...Buffer.from('"}')
 							])
 						)
+				},
+				{
+					label: 'no accept (kit would answer an error as HTML)',
+					via: 'kit',
+					opts: (t) => {
+						const o = bad({ order_no: `${ok.order_no}n`, auth_code: code('00') })(t);
+						delete (o.headers as Record<string, string>).accept;
+						return o;
+					}
+				},
+				{
+					label: 'a browser accept',
+					via: 'kit',
+					opts: (t) =>
+						json(t, JSON.stringify({ ...ok, order_no: `${ok.order_no}h`, auth_code: code('00') }), {
+							accept: 'text/html,application/xhtml+xml,*/*;q=0.8'
+						})
+				},
+				{
+					label: 'accept */*, as curl and fetch send',
+					via: 'direct',
+					opts: (t) =>
+						json(t, JSON.stringify({ ...ok, order_no: `${ok.order_no}s`, auth_code: code('00') }), {
+							accept: '*/*'
+						})
+				},
+				{
+					label: 'a Host kit cannot make a URL of',
+					via: 'kit',
+					opts: (t) =>
+						json(t, JSON.stringify({ ...ok, order_no: `${ok.order_no}b`, auth_code: code('00') }), {
+							host: 'a b'
+						})
+				},
+				{
+					label: 'HTTP/1.0 without Host',
+					via: 'kit',
+					socket: (t) => {
+						const body = JSON.stringify({
+							...ok,
+							order_no: `${ok.order_no}o`,
+							auth_code: code('00')
+						});
+						return (
+							`POST /api/charges HTTP/1.0\r\ncontent-type: application/json\r\n` +
+							`accept: application/json\r\nauthorization: Bearer ${t}\r\n` +
+							`content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+						);
+					}
 				}
 			]);
 			expect(answers.slice(0, 9).map((a) => a.status)).toEqual(Array(9).fill(400));
@@ -349,6 +479,16 @@ describe.each(engines)(
 			expect(answers[15]!.status).toBe(400);
 			expect(answers[16]!.status).toBe(413);
 			expect(answers[19]!.status).toBe(200); // U+FFFD for each bad byte, as Request.json() reads it
+			// kit answers 400 Bad Request, and charges nothing, for a request without a usable Host
+			// (ORIGIN unset): so must the shipped till.
+			expect(answers.slice(20).map((a) => a.status)).toEqual([200, 200, 200, 400, 400]);
+			for (const s of sides)
+				expect(
+					s.sandbox
+						.charges()
+						.filter((c) => /[bo]$/.test(c.order_no) && c.order_no.startsWith(ok.order_no)),
+					s.name
+				).toEqual([]);
 		});
 
 		test('20 identical requests at once: one Teegon charge, the same answer to all', async () => {
@@ -370,6 +510,71 @@ describe.each(engines)(
 					s.sandbox.charges().filter((c) => c.order_no === order),
 					s.name
 				).toHaveLength(1);
+			}
+		});
+
+		/** Renames a table the charge service writes first, in both tills' databases. */
+		async function renameTable(from: string, to: string): Promise<void> {
+			for (const s of sides) {
+				if (s.target.kind === 'sqlite') {
+					const db = new Database(s.target.file);
+					try {
+						db.pragma('busy_timeout = 5000');
+						db.exec(`ALTER TABLE ${from} RENAME TO ${to}`);
+					} finally {
+						db.close();
+					}
+				} else {
+					const client = new pg.Client({ connectionString: PG_URL });
+					await client.connect();
+					try {
+						await client.query(`ALTER TABLE ${s.target.schema}.${from} RENAME TO ${to}`);
+					} finally {
+						await client.end();
+					}
+				}
+			}
+		}
+
+		test('a charge service that throws: the same 500 under every accept', async () => {
+			const order = `X${Date.now()}`;
+			const body = (n: number) =>
+				JSON.stringify({
+					order_no: `${order}${n}`,
+					amount: '1.00',
+					subject: 'x',
+					auth_code: code('00')
+				});
+			await renameTable('auth_code_claims', 'auth_code_claims_gone');
+			try {
+				const answers = await same([
+					{
+						label: 'no accept: kit answers its HTML error page',
+						via: 'kit',
+						opts: (t) => {
+							const o = json(t, body(1));
+							delete (o.headers as Record<string, string>).accept;
+							return o;
+						}
+					},
+					{
+						label: 'text/html',
+						via: 'kit',
+						opts: (t) => json(t, body(2), { accept: 'text/html' })
+					},
+					{ label: 'application/json', via: 'direct', opts: (t) => json(t, body(3)) },
+					{ label: '*/*', via: 'direct', opts: (t) => json(t, body(4), { accept: '*/*' }) }
+				]);
+				expect(answers.map((a) => a.status)).toEqual([500, 500, 500, 500]);
+				expect(answers.map((a) => a.headers['content-type'])).toEqual([
+					'text/html; charset=utf-8',
+					'text/html; charset=utf-8',
+					'application/json',
+					'application/json'
+				]);
+				expect(answers[2]!.body).toEqual({ message: 'Internal Error' });
+			} finally {
+				await renameTable('auth_code_claims_gone', 'auth_code_claims');
 			}
 		});
 	}

@@ -473,3 +473,19 @@ test('the server entry keeps adapter-node’s SOCKET_PATH, and stops cleanly on 
 	}
 	expect(await exited).toBe(0);
 });
+
+test('the server entry hands Node the listen options adapter-node does: PORT set but empty is an error', async () => {
+	const { spawn } = await import('node:child_process');
+	const t = sqlite.fresh() as Extract<DatabaseTarget, { kind: 'sqlite' }>;
+	const proc = spawn(process.execPath, ['build'], {
+		env: { PATH: process.env.PATH ?? '', PORT: '', HOST: '127.0.0.1', DATABASE_URL: t.file },
+		stdio: ['ignore', 'pipe', 'pipe']
+	});
+	let out = '';
+	proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+	proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+	const code = await new Promise<number | null>((r) => proc.once('exit', (c) => r(c)));
+	expect(code, out).not.toBe(0);
+	expect(out).toContain('ERR_SOCKET_BAD_PORT');
+	expect(out).not.toContain('Listening on');
+});

@@ -9,9 +9,11 @@
  * headers) and the same answers, without that.
  *
  * It takes only a request it can answer exactly as the kit route would: `POST /api/charges`,
- * `content-type: application/json`, a declared length within the limits, and a valid till
- * token. Everything else (no or a wrong token, another media type, a chunked or large body)
- * goes on to SvelteKit untouched, which answers it as before (401, 415, 413, …).
+ * `content-type: application/json`, a declared length within the limits, an `accept` under
+ * which kit answers an error in JSON, a URL kit can make a `Request` of (the entry's
+ * `kitCanParse`: the Host header when ORIGIN is unset), and a valid till token. Everything
+ * else (no or a wrong token, another media type, a chunked or large body, no Host, a browser's
+ * `accept`) goes on to SvelteKit untouched, which answers it as before (401, 415, 413, 400, …).
  *
  * Wiring: hooks.server.ts `init` registers the factory under DIRECT_HANDLER once the app has
  * started; the production entry (src/node-entry.js, copied over adapter-node's index.js by
@@ -28,7 +30,16 @@ import { API_HEADERS, INVALID_JSON } from './body';
 export const DIRECT_HANDLER = Symbol.for('teegon-till.direct-handler');
 
 export type Middleware = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
-export type MiddlewareFactory = (options: { bodySizeLimit: number }) => Middleware;
+export interface FastPathOptions {
+	bodySizeLimit: number;
+	/**
+	 * False for a request kit's adapter cannot turn into a `Request` (no or a bad Host header
+	 * when ORIGIN is unset, a bad PROTOCOL_HEADER…): kit answers it 400 Bad Request, and so
+	 * must this path, by leaving it to kit. The entry passes adapter-node's own check.
+	 */
+	kitCanParse?: (req: IncomingMessage) => boolean;
+}
+export type MiddlewareFactory = (options: FastPathOptions) => Middleware;
 
 /**
  * A charge request is under 2 KiB (the longest valid fields and 512 bytes of metadata); a
@@ -42,6 +53,18 @@ function mediaType(header: string | undefined): string {
 	return (header ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
+/**
+ * Whether kit would answer an error (an endpoint that throws: 500) in JSON rather than its
+ * HTML error page: kit negotiates `accept` (missing: text/html) between application/json and
+ * text/html. Only the two values that plainly mean JSON are taken here (the till sends
+ * `application/json`; curl and fetch send `*\/*`); any other goes to kit, which negotiates.
+ */
+function kitAnswersErrorsInJson(accept: string | undefined): boolean {
+	return accept === 'application/json' || accept === '*/*';
+}
+
+// The fast path's headers come in this order (kit's in alphabetical order): the parity test
+// (tests/integration/direct.spec.ts) tells by it which path answered.
 function send(res: ServerResponse, status: number, body: unknown): void {
 	const text = JSON.stringify(body);
 	res.writeHead(status, {
@@ -55,6 +78,8 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 /** The body's bytes, or null if the client went away before sending it all. */
 function readBody(req: IncomingMessage): Promise<Buffer | null> {
 	return new Promise((resolve) => {
+		// Gone while the token was looked up: its 'close' has been and will not come again.
+		if (req.destroyed) return resolve(null);
 		const chunks: Buffer[] = [];
 		req.on('data', (c: Buffer) => chunks.push(c));
 		req.on('end', () => resolve(Buffer.concat(chunks)));
@@ -89,7 +114,10 @@ async function serve(
 	send(res, reply.status, reply.body);
 }
 
-export function createChargeFastPath(app: () => TillApp, bodySizeLimit: number): Middleware {
+export function createChargeFastPath(
+	app: () => TillApp,
+	{ bodySizeLimit, kitCanParse = () => true }: FastPathOptions
+): Middleware {
 	const limit = Math.min(DIRECT_BODY_LIMIT, bodySizeLimit);
 	return (req, res, next) => {
 		const url = req.url ?? '';
@@ -101,7 +129,9 @@ export function createChargeFastPath(app: () => TillApp, bodySizeLimit: number):
 			length === undefined ||
 			!/^\d{1,9}$/.test(length) ||
 			Number(length) > limit ||
-			req.headers['transfer-encoding'] !== undefined
+			req.headers['transfer-encoding'] !== undefined ||
+			!kitAnswersErrorsInJson(req.headers.accept) ||
+			!kitCanParse(req)
 		)
 			return next();
 		const token = bearerToken(req.headers.authorization ?? null);
