@@ -185,6 +185,8 @@ export const en: Messages = {
 		unknownBarcode: 'No product with barcode {{code}}',
 		addAsOpenPrice: 'Add as open-price item',
 		badCheckDigit: 'Barcode {{code}} was misread: scan it again',
+		lookupFailed:
+			'The device’s product list could not be read; {{code}} was not added. Scan again, or reload the page if it persists',
 		paymentCodeEmptyCart: 'The cart is empty: add items before scanning a payment code',
 		paymentCodeBusy: 'A payment is in progress: wait for its result',
 		paymentCodeNotReady: 'The till is still starting: scan the payment code again in a moment',

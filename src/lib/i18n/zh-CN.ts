@@ -187,6 +187,7 @@ export const zhCN = {
 		unknownBarcode: '未找到条码 {{code}} 对应的商品',
 		addAsOpenPrice: '作为临时商品添加',
 		badCheckDigit: '条码 {{code}} 读取有误，请重新扫描',
+		lookupFailed: '无法读取本机商品目录，条码 {{code}} 未添加；请重新扫描，仍不行请刷新页面',
 		paymentCodeEmptyCart: '购物车是空的：请先添加商品，再扫付款码',
 		paymentCodeBusy: '正在收款，请等待当前结果',
 		paymentCodeNotReady: '收银台正在启动，请稍后再扫付款码',

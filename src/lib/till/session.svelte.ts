@@ -756,14 +756,22 @@ export class TillSession {
 		if (!db) return;
 		const forms = scan.kind === 'other' ? [scan.code] : scan.lookup;
 		let product: CatalogProduct | undefined;
-		for (const form of forms) {
-			product = await findByBarcode(db, form);
-			if (product) break;
-		}
-		if (!product && scan.kind === 'other') {
-			const hits = await searchProducts(db, scan.code, 2);
-			const exact = hits.find((p) => p.code?.toLowerCase() === scan.code.toLowerCase());
-			product = exact;
+		try {
+			for (const form of forms) {
+				product = await findByBarcode(db, form);
+				if (product) break;
+			}
+			if (!product && scan.kind === 'other') {
+				const hits = await searchProducts(db, scan.code, 2);
+				const exact = hits.find((p) => p.code?.toLowerCase() === scan.code.toLowerCase());
+				product = exact;
+			}
+		} catch (e) {
+			// The device database could not be read (closed by the browser, storage gone): say so,
+			// rather than the scan vanishing without a word.
+			console.error('product lookup', e);
+			this.say('error', 'scan.lookupFailed', { code: scan.code });
+			return;
 		}
 		if (product) {
 			this.addProduct(product, scan.kind === 'other' ? undefined : scan.code);

@@ -219,6 +219,32 @@ describe('scans', () => {
 		expect(session.totals.total).toBe(750);
 	});
 
+	test('a product list that cannot be read: the scan is not lost without a word', async () => {
+		const session = await startSession();
+		const errors: unknown[] = [];
+		const original = console.error;
+		console.error = (...a: unknown[]) => errors.push(a);
+		const get = db.catalog.where.bind(db.catalog);
+		db.catalog.where = (() => {
+			throw new Error('DatabaseClosedError');
+		}) as unknown as typeof db.catalog.where;
+		try {
+			await session.handleScan('6901234560015'); // resolves: no unhandled rejection
+		} finally {
+			db.catalog.where = get;
+			console.error = original;
+		}
+		expect(session.notice).toMatchObject({
+			tone: 'error',
+			key: 'scan.lookupFailed',
+			vars: { code: '6901234560015' }
+		});
+		expect(session.cart.lines).toEqual([]);
+		expect(errors).toHaveLength(1);
+		await session.handleScan('6901234560015');
+		expect(session.cart.lines).toHaveLength(1);
+	});
+
 	test('an unknown barcode says so and offers an open-price item', async () => {
 		const session = await startSession();
 		await session.handleScan('6901234569995');
