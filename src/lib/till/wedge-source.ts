@@ -155,6 +155,7 @@ export class WedgeSource implements ScanSource {
 		target.addEventListener('keyup', this.#onKeyUp, { capture: true });
 		target.addEventListener('beforeinput', this.#onBeforeInput, { capture: true });
 		target.addEventListener('blur', this.#onBlur);
+		target.addEventListener('pointerdown', this.#onPointerDown, { capture: true });
 	}
 
 	stop(): void {
@@ -164,6 +165,7 @@ export class WedgeSource implements ScanSource {
 		target.removeEventListener('keyup', this.#onKeyUp, { capture: true });
 		target.removeEventListener('beforeinput', this.#onBeforeInput, { capture: true });
 		target.removeEventListener('blur', this.#onBlur);
+		target.removeEventListener('pointerdown', this.#onPointerDown, { capture: true });
 		this.detector.flush();
 		this.#target = null;
 		this.#emit = null;
@@ -224,6 +226,8 @@ export class WedgeSource implements ScanSource {
 			if (k && input.data) this.#cancelled.set(k, (this.#cancelled.get(k) ?? '') + input.data);
 		}
 	};
+
+	readonly #onPointerDown = (): void => this.detector.interrupt();
 
 	readonly #onBlur = (): void => {
 		this.detector.flush();

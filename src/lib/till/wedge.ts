@@ -473,6 +473,16 @@ export class WedgeDetector<T = unknown> {
 		this.#slowIdle();
 	}
 
+	/**
+	 * A pointer action (a tap, a click) came between keys: a person is at the till, so the next
+	 * key is not the scanner's late or second suffix, however soon it comes (a cashier who taps
+	 * "¥50" and presses Enter right after a scan must have that Enter).
+	 */
+	interrupt(): void {
+		this.#suffixAt = null;
+		this.#suffixlessScanAt = null;
+	}
+
 	/** Drops held keys without replaying them and stops the timer. */
 	reset(): void {
 		this.#disarm();

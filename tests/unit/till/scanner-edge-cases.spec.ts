@@ -235,6 +235,18 @@ describe('wedge detector: a scanner set to send CR LF (Enter, Enter)', () => {
 		// A person's Enter a moment later is theirs again.
 		expect(d.feed({ key: 'Enter', code: 'Enter', timeStamp: last + 400 })).toBe('pass');
 	});
+
+	test('an Enter right after a tap is the person’s, however soon after the scan', () => {
+		const scans: string[] = [];
+		const d = new WedgeDetector({ onScan: (s) => scans.push(s.code) });
+		const keys = digits(EAN, () => 3, 1000, 'Enter');
+		for (const k of keys) d.feed(k);
+		expect(scans).toEqual([EAN]);
+		d.interrupt(); // the cashier taps "¥50" (WedgeSource: pointerdown)
+		expect(d.feed({ key: 'Enter', code: 'Enter', timeStamp: keys.at(-1)!.timeStamp + 30 })).toBe(
+			'pass'
+		);
+	});
 });
 
 describe('scanner settings: a Zebra-like scanner at 80–100 ms per key', () => {

@@ -136,6 +136,16 @@ describe('WedgeSource', () => {
 		expect(input.value).toBe('');
 	});
 
+	test('an Enter after a tap is the page’s, even at once after a scan; without the tap it is the suffix’s second key', () => {
+		typeText('6901234567892', 3, 'Enter');
+		now += 5;
+		expect(press({ key: 'Enter', code: 'Enter' }).defaultPrevented).toBe(true); // CR LF
+		input.dispatchEvent(new Event('pointerdown')); // the cashier taps "¥50"
+		now += 5;
+		expect(press({ key: 'Enter', code: 'Enter' }).defaultPrevented).toBe(false);
+		expect(pageKeys).toEqual(['Enter']);
+	});
+
 	test('the keyups of a scan are swallowed too', () => {
 		const pageUps: string[] = [];
 		input.addEventListener('keyup', (e) => pageUps.push((e as FakeKeyboardEvent).key));
