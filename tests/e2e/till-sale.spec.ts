@@ -211,6 +211,8 @@ test('offline: cash sales work and queue, payment codes are refused and not stor
 	expect(charges).toBe(0);
 
 	await page.keyboard.press('F4');
+	// The cash field takes focus a tick after the pane opens; Enter before that has no form.
+	await expect(page.getByTestId('cash-input')).toBeFocused();
 	await page.keyboard.press('Enter'); // nothing typed: exactly what is due
 	await expect(page.getByTestId('done-total')).toHaveText('¥4.50');
 	await expect(page.getByTestId('done')).toContainText('已保存在本机，联网后自动同步');

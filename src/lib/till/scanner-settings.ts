@@ -3,7 +3,9 @@
  * or devices that need other than the detector's defaults (src/lib/till/wedge.ts):
  * - `suffixlessTimeoutMs` (20–500): how long after its last key a burst without Enter/Tab is
  *   decided. Default 40 ms. A device so busy that a scanner's keys reach the page late (the
- *   CI machine that runs the browser tests is one) can wait longer, so a scan is not cut in two.
+ *   CI machine that runs the browser tests is one) can wait longer before it decides. It does
+ *   not join keys more than `maxGapMs` (40 ms) apart into one fast scan: a scan with such a
+ *   hiccup is read by the slow tier only if it ends with Enter/Tab or is a proven code.
  * - `allowSuffixless` (true/false): false reads only scans that end with Enter/Tab.
  * - `endOnCompleteCode` (true/false): true for a scanner set to send no suffix: a product or
  *   payment code is read on its last digit instead of after the silence (see wedge.ts).

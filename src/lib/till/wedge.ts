@@ -54,9 +54,7 @@
  *   until `slowMaxGapMs` after the last key, and are then a suffixless slow-tier scan (rhythm
  *   and content, see above) or released;
  * - a gap > `maxGapMs` starts a new fast-tier run inside the held burst (the keys before it are
- *   typing, or part of a slow scan; when the last two keys before it are ≤ `maxGapMs` apart and
- *   the whole burst has the slow tier's rhythm, it was a hiccup inside one scan, read whole); a
- *   gap > `slowMaxGapMs` ends the burst: held keys are released;
+ *   typing, or part of a slow scan); a gap > `slowMaxGapMs` ends the burst: held keys are released;
  * - a non-character key (Backspace, arrows, Escape, a shortcut with Ctrl/Alt/Meta, auto-repeat,
  *   IME composition), or a suffix after too few or too slow characters → the held keys are
  *   released, synchronously, BEFORE that key takes effect.
@@ -411,9 +409,7 @@ export class WedgeDetector<T = unknown> {
 		// A timer that should have ended the burst may run after this key (a busy main thread):
 		// decide by the key's own timestamp, not by the timer.
 		const gap = k.timeStamp - this.#lastAt;
-		// The same silence the timer waits (`idleTimeoutMs`), not `maxGapMs`: a longer
-		// `suffixlessTimeoutMs` must keep a scan with a gap between the two together.
-		if (this.#held.length > 0 && gap > this.idleTimeoutMs) this.#fastIdle();
+		if (this.#held.length > 0 && gap > this.maxGapMs) this.#fastIdle();
 		if (this.#held.length > 0 && gap > this.#burstGapMs) this.#slowIdle();
 		const afterSuffixless = this.#suffixlessScanAt;
 		this.#suffixlessScanAt = null;
@@ -429,8 +425,10 @@ export class WedgeDetector<T = unknown> {
 		if (this.#suffixKeys.has(named)) {
 			if (this.#held.length === 0) {
 				// The scanner's own suffix, late after a scan the silence or the content ended.
-				if (afterSuffixless !== null && k.timeStamp - afterSuffixless <= this.holdTimeoutMs)
+				if (afterSuffixless !== null && k.timeStamp - afterSuffixless <= this.holdTimeoutMs) {
+					this.#suffixAt = k.timeStamp; // its second key (CR LF) is the scanner's too
 					return 'buffer';
+				}
 				// The second key of a two-key suffix, at the scanner's rhythm.
 				if (afterSuffix !== null && k.timeStamp - afterSuffix <= this.#burstGapMs) {
 					this.#suffixAt = k.timeStamp;
@@ -535,17 +533,7 @@ export class WedgeDetector<T = unknown> {
 		const run = held.slice(start);
 		if (run.length < this.minLength) return null;
 		const { max, avg } = this.#gaps(run);
-		if (max > this.maxGapMs || avg > this.avgGapMs) return null;
-		// The keys before the gap were typed at scanner rhythm too (two of them ≤ maxGapMs
-		// apart: no stray keystroke of a person's), and the whole burst has the slow tier's
-		// rhythm: one hiccup inside a scan, not typing followed by a scan. Read it whole, rather
-		// than typing its first part into the focused field and reading the rest as a code.
-		if (start >= 2 && this.#slowQualifies()) {
-			const a = held[start - 2]?.key.timeStamp ?? 0;
-			const b = held[start - 1]?.key.timeStamp ?? 0;
-			if (b - a <= this.maxGapMs) return 0;
-		}
-		return start;
+		return max <= this.maxGapMs && avg <= this.avgGapMs ? start : null;
 	}
 
 	/** All held keys make a slow-tier scan (if the suffix comes now). */
