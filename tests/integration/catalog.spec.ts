@@ -138,6 +138,26 @@ describe.each(engines)('catalog on $name', (engine) => {
 		}
 	});
 
+	test('two rows that reach one product by different barcodes are refused, nothing changed', async () => {
+		const db = await openDatabase(engine.fresh());
+		try {
+			const store = await findOrCreateStore(db.db, 'S');
+			await upsertProducts(db.db, store.id, [
+				{ name: 'X', price: 100, barcodes: ['aaaa', 'dddd'] }
+			]);
+			await expect(
+				upsertProducts(db.db, store.id, [
+					{ name: 'X renamed', price: 120, barcodes: ['aaaa'] },
+					{ name: 'New D', price: 200, barcodes: ['dddd', 'eeee'] }
+				])
+			).rejects.toThrow(/product 2 \("New D"\) and product 1 \("X renamed"\)/);
+			const { products } = await catalogChanges(db.db, store.id, 0);
+			expect(products.map((p) => [p.name, p.barcodes])).toEqual([['X', ['aaaa', 'dddd']]]);
+		} finally {
+			await db.close();
+		}
+	});
+
 	test('two rows with one barcode are refused, not the second silently replacing the first', async () => {
 		const db = await openDatabase(engine.fresh());
 		try {

@@ -464,8 +464,14 @@ export interface CatalogChanges {
  * Replaces the whole catalog with a full change set (since=0), in one transaction: for a device
  * out of step with the server (a restored database numbers its versions lower than the device's).
  */
-export async function replaceCatalog(db: TillDb, full: CatalogChanges): Promise<void> {
-	await db.transaction('rw', [db.catalog, db.meta], async () => {
+export async function replaceCatalog(
+	db: TillDb,
+	full: CatalogChanges,
+	/** The version the device held when it decided to pull it all: another pull since wins. */
+	from: number
+): Promise<boolean> {
+	return db.transaction('rw', [db.catalog, db.meta], async () => {
+		if (((await getMeta(db, 'catalogVersion')) ?? 0) !== from) return false;
 		await db.catalog.clear();
 		if (full.products.length > 0)
 			await db.catalog.bulkPut(
@@ -478,6 +484,7 @@ export async function replaceCatalog(db: TillDb, full: CatalogChanges): Promise<
 			);
 		await setMeta(db, 'catalogVersion', full.version);
 		await setMeta(db, 'catalogResyncAt', full.latest ?? full.version);
+		return true;
 	});
 }
 
@@ -532,6 +539,7 @@ export async function bindStore(
 			if (queued > 0) return { ok: false, queued };
 			await db.catalog.clear();
 			await setMeta(db, 'catalogVersion', 0);
+			await db.meta.delete('catalogResyncAt'); // the old store's server's version
 		}
 		await setMeta(db, 'storeId', storeId);
 		return { ok: true, changed: current !== undefined };

@@ -265,15 +265,17 @@ export async function pullCatalog(
 		(latest < since || (applied && count !== undefined && (await db.catalog.count()) !== count)) &&
 		(await getMeta(db, 'catalogResyncAt')) !== latest
 	) {
+		const held = await catalogVersion(db); // after the changes above, before the full pull
 		const full = await get(0);
-		await replaceCatalog(db, full);
-		return {
-			version: full.version,
-			applied: true,
-			changed: full.products.length,
-			deleted: 0,
-			resynced: true
-		};
+		if (await replaceCatalog(db, full, held))
+			return {
+				version: full.version,
+				applied: true,
+				changed: full.products.length,
+				deleted: 0,
+				resynced: true
+			};
+		// Another pull moved the catalog on meanwhile: it stands, and the next pull checks again.
 	}
 	return {
 		version: applied ? changes.version : since,

@@ -135,7 +135,9 @@ export async function upsertProducts(
 		const byBarcode = new Map<string, string>();
 		for (const e of existing)
 			for (const b of JSON.parse(e.barcodes) as string[]) byBarcode.set(b, e.id);
-		for (const p of products) {
+		/** Existing product id → the row (1-based) of this import that updates it. */
+		const updatedBy = new Map<string, number>();
+		for (const [i, p] of products.entries()) {
 			version += 1;
 			const ids = [...new Set(p.barcodes.map((b) => byBarcode.get(b)).filter(Boolean))];
 			if (ids.length > 1)
@@ -143,6 +145,14 @@ export async function upsertProducts(
 					`"${p.name}": its barcodes ${p.barcodes.join('|')} belong to ${ids.length} different products`
 				);
 			const id = ids[0];
+			// Two rows that reach one product through different barcodes: the second would
+			// overwrite the first, and the first row's barcodes would leave the catalog.
+			const earlier = id === undefined ? undefined : updatedBy.get(id);
+			if (earlier !== undefined)
+				throw new RangeError(
+					`product ${i + 1} ("${p.name}") and product ${earlier} ("${products[earlier - 1]!.name}") both match one existing product by barcode: put them in one row`
+				);
+			if (id !== undefined) updatedBy.set(id, i + 1);
 			const values = {
 				name: p.name,
 				price: p.price,

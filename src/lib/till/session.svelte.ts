@@ -16,7 +16,7 @@
  */
 import { getContext, setContext } from 'svelte';
 import { displayYuan, formatYuan, type Fen } from '$lib/money';
-import { MAX_CASH_CHANGE, MAX_TENDERS, type Sale, type Tender } from '$lib/sale';
+import { MAX_CASH_CHANGE, MAX_FEN, MAX_TENDERS, type Sale, type Tender } from '$lib/sale';
 import type { I18n, MessageKey, MessageVars } from '$lib/i18n';
 import {
 	chargesToResume,
@@ -515,7 +515,7 @@ export class TillSession {
 		try {
 			const result = await pullCatalog(db, this.#options.fetch, { getToken: () => this.#token });
 			this.#setReachable(true);
-			if (result.changed > 0 || result.deleted > 0 || this.catalogCount === 0) {
+			if (result.changed > 0 || result.deleted > 0 || result.resynced || this.catalogCount === 0) {
 				await this.#loadCatalog();
 			}
 		} catch (err) {
@@ -1044,7 +1044,7 @@ export class TillSession {
 		}
 		const due = this.due;
 		if (handed <= 0 || due <= 0) return false;
-		if (handed - due > MAX_CASH_CHANGE) {
+		if (handed - due > MAX_CASH_CHANGE || handed > MAX_FEN) {
 			this.say('error', 'tender.tooMuch', { max: displayYuan(MAX_CASH_CHANGE) });
 			return false;
 		}

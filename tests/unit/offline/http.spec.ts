@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { catalogVersion } from '$lib/offline/db';
+import { applyCatalogChanges, catalogVersion } from '$lib/offline/db';
 import { httpSender, pullCatalog, SyncError, type FetchLike } from '$lib/offline/sync';
 import { freshDb, makeSale } from './helpers';
 
@@ -196,6 +196,36 @@ describe('pullCatalog', () => {
 		// still 2 against 3 at the same server version: not again
 		expect(await pullCatalog(db, fetch)).toMatchObject({ resynced: false });
 		expect(calls).toHaveLength(3);
+	});
+
+	it('a full pull that another pull overtook is not applied over it', async () => {
+		const { fetch: first } = fakeFetch(() =>
+			Response.json({
+				version: 10,
+				products: [product('p1', 10)],
+				deleted: [],
+				latest: 10,
+				count: 1
+			})
+		);
+		await pullCatalog(db, first);
+		// The server says it is behind (latest 5); while the full pull is on its way, another
+		// pull brings version 12 and deletes p1.
+		const { fetch } = fakeFetch(async (c) => {
+			if (c.url.endsWith('since=10'))
+				return Response.json({ version: 10, products: [], deleted: [], latest: 5, count: 1 });
+			await applyCatalogChanges(db, { version: 12, products: [], deleted: ['p1'] });
+			return Response.json({
+				version: 5,
+				products: [product('p1', 5)],
+				deleted: [],
+				latest: 5,
+				count: 1
+			});
+		});
+		expect(await pullCatalog(db, fetch)).toMatchObject({ resynced: false });
+		expect(await catalogVersion(db)).toBe(12);
+		expect(await db.catalog.count()).toBe(0); // p1 stays deleted
 	});
 
 	it('a server that sends no latest/count (an older one): incremental only', async () => {

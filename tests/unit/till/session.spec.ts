@@ -327,6 +327,10 @@ describe('paying', () => {
 		expect(session.lastSale!.tenders).toEqual([
 			{ kind: 'cash', amount: 350, tendered: 1_000_350, change: 1_000_000 }
 		]);
+		// nor more cash than a sale may hold (MAX_FEN), though the change is under ¥10,000
+		expect(session.addOpenPrice('整车货', 9_999_999_900)).toBe(true);
+		expect(await session.payCash(10_000_500_000)).toBe(false);
+		expect(session.tenders).toEqual([]);
 	});
 
 	test('a payment code charges the total; the sale carries the charge id and wallet', async () => {
@@ -745,12 +749,15 @@ describe('paired again', () => {
 		expect(await other.pair('till_other')).toBe(false);
 		expect(other.pairError).toBe('pair.otherStoreQueued');
 		await db.charges.clear();
+		await db.meta.put({ key: 'catalogResyncAt', value: 2 }); // as the old store's server left it
 		const pulls = server.catalogSince.length;
 		expect(await other.pair('till_other')).toBe(true);
 		await other.pullCatalog();
 		// The new store's catalog is asked for whole, not from the old store's version.
 		expect(server.catalogSince.slice(pulls)).not.toContain('2');
 		expect(server.catalogSince.slice(pulls)).toContain('0');
+		// nor is the old server's resync mark kept
+		expect(await db.meta.get('catalogResyncAt')).toBeUndefined();
 	});
 });
 
