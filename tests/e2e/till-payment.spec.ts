@@ -61,6 +61,38 @@ test('01 the customer confirms on the phone: a countdown, then paid', async ({ p
 	await expectPaidSale(page);
 });
 
+test('the browser closing the payment dialog (a second Esc, Android back) does not close it', async ({
+	page
+}) => {
+	await ringUp(page);
+	await scan(page, paymentCode('01'));
+	const payment = page.getByTestId('payment');
+	await expect(page.getByTestId('payment-waiting')).toBeVisible();
+	// What Chrome does on a second Esc in a row, or Android's back gesture: close it natively.
+	await payment.evaluate((d) => (d as HTMLDialogElement).close());
+	await expect(payment).toBeVisible();
+	expect(await payment.evaluate((d) => (d as HTMLDialogElement).open)).toBe(true);
+	await expectPaidSale(page);
+});
+
+test('above the server’s limit for one charge: the cashier is told in Chinese, nothing charged', async ({
+	page
+}) => {
+	await scan(page, '6901234569995');
+	await page.getByTestId('notice').getByTestId('notice-open-price').click();
+	const dialog = page.getByTestId('open-price');
+	await dialog.getByTestId('open-price-name').fill('金条');
+	await dialog.getByTestId('open-price-price').fill('60000');
+	await dialog.getByTestId('open-price-add').click();
+	await expect(page.getByTestId('cart-total')).toHaveText('¥60000.00');
+	await scan(page, paymentCode('00'));
+	const payment = page.getByTestId('payment');
+	await expect(payment).toContainText('收款服务不接受这个金额');
+	await expect(payment).not.toContainText('must be');
+	await page.getByTestId('payment-continue').click();
+	await expect(page.getByTestId('cart-total')).toHaveText('¥60000.00'); // the sale stays open
+});
+
 test('02 the customer confirms, then the payment fails: the sale stays open', async ({ page }) => {
 	await ringUp(page);
 	await scan(page, paymentCode('02'));

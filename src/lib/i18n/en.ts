@@ -276,6 +276,11 @@ export const en: Messages = {
 		tradeFailed:
 			"The customer's payment did not go through ({{status}}): ask them to pay again, or take cash",
 		codeUsed: 'This payment code was already used: ask the customer to refresh it and scan again',
+		rejectedAmount:
+			'The payment service does not take this amount (above the limit for one payment, or malformed): take cash, or split the payment',
+		rejectedInvalid:
+			'The payment request was refused ({{field}}): nothing was charged; try again or take cash',
+		rejectedOrder: 'Order number conflict: nothing was charged; scan the payment code again',
 		percentValue: 'Percent off (10 means 10% off)',
 		amountValue: 'Amount off (yuan)',
 		quantityHint: 'Enter 0 to remove the item',

@@ -84,7 +84,7 @@ export const zhCN = {
 		line: '单品折扣',
 		sale: '整单折扣',
 		amount: '减金额',
-		percent: '打折（%）',
+		percent: '优惠百分比（%）', // "打9折" would mean pay 90 %: this field is the part taken off
 		amountOff: '减 {{amount}}',
 		percentOff: '优惠 {{percent}}%',
 		remove: '取消折扣',
@@ -272,6 +272,9 @@ export const zhCN = {
 		notRecorded: '本机无法记录这笔收款，所以没有发出，顾客没有被扣款。请刷新页面后重试',
 		tradeFailed: '顾客付款未成功（{{status}}）：可以请顾客重新付款，或改收现金',
 		codeUsed: '这个付款码已经用过：请顾客刷新付款码后重新扫描',
+		rejectedAmount: '收款服务不接受这个金额（超过单笔上限或格式不对）：请改收现金或分开收款',
+		rejectedInvalid: '收款请求有误（{{field}}）：没有扣款，请重试或改收现金',
+		rejectedOrder: '订单号冲突：没有扣款，请重新扫描付款码',
 		percentValue: '折扣百分比（如 10 表示优惠 10%）',
 		amountValue: '优惠金额（元）',
 		quantityHint: '输入 0 删除这件商品',
