@@ -244,6 +244,20 @@ test('the cashier is chosen on the device, kept, and recorded on the sale', asyn
 	await expect(page.getByTestId('done').locator('.receipt')).toContainText('王芳');
 });
 
+test('a refused quantity is said inside the dialog, not behind its backdrop', async ({ page }) => {
+	await openTill(page);
+	await scan(page, WATER.barcode);
+	await line(page, WATER.name).getByTestId('line-quantity').click();
+	const dialog = page.getByTestId('quantity');
+	await dialog.getByTestId('quantity-input').fill('12345');
+	await page.keyboard.press('Enter');
+	await expect(dialog.getByTestId('dialog-notice')).toContainText('数量须为');
+	await dialog.getByTestId('quantity-input').fill('3');
+	await page.keyboard.press('Enter');
+	await expect(dialog).toBeHidden();
+	await expect(line(page, WATER.name).getByTestId('line-quantity')).toHaveText('3');
+});
+
 test('keyboard: quantities, discount, clear, help, and the 中/EN switch', async ({ page }) => {
 	await openTill(page);
 	await scan(page, COLA.barcode);
