@@ -303,6 +303,22 @@ test('keyboard: quantities, discount, clear, help, and the 中/EN switch', async
 	await expect(cartLines(page)).toHaveCount(0);
 });
 
+test('a server that refuses to take the queue: the top bar says so in words, not only a tooltip', async ({
+	page
+}) => {
+	await page.route('**/api/sales', (route) => route.fulfill({ status: 500, body: 'boom' }));
+	await openTill(page);
+	await scan(page, WATER.barcode);
+	await page.keyboard.press('F4');
+	await expect(page.getByTestId('cash-input')).toBeFocused();
+	await page.keyboard.press('Enter');
+	await expect(page.getByTestId('done-total')).toHaveText('¥2.00');
+	const chip = page.getByTestId('sync-status');
+	await expect(chip).toHaveAttribute('data-queued', '1');
+	await expect(chip.getByTestId('sync-failed')).toHaveText('· 同步失败，稍后自动重试');
+	await page.unroute('**/api/sales');
+});
+
 test('persistent storage: the till asks for it and says so when the browser refuses', async ({
 	page
 }) => {
@@ -313,4 +329,7 @@ test('persistent storage: the till asks for it and says so when the browser refu
 	const chip = page.getByTestId('storage-not-persisted');
 	await expect(chip).toBeVisible();
 	await expect(chip).toHaveAttribute('title', /清理浏览器数据会丢失未同步的销售/);
+	// A tablet shows no tooltip: a tap says it.
+	await chip.click();
+	await expect(page.getByTestId('notice')).toContainText('清理浏览器数据会丢失未同步的销售');
 });
