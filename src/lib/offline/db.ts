@@ -460,6 +460,19 @@ export interface CatalogChanges {
 	count?: number;
 }
 
+/** Stores a change set's products as the device keeps them (inside the caller's transaction). */
+async function putProducts(db: TillDb, changes: CatalogChanges): Promise<void> {
+	if (changes.products.length === 0) return;
+	await db.catalog.bulkPut(
+		changes.products.map((p) => ({
+			...p,
+			code: p.code ?? null,
+			category: p.category ?? null,
+			updatedVersion: p.updatedVersion ?? changes.version
+		}))
+	);
+}
+
 /**
  * Replaces the whole catalog with a full change set (since=0), in one transaction: for a device
  * out of step with the server (a restored database numbers its versions lower than the device's).
@@ -473,15 +486,7 @@ export async function replaceCatalog(
 	return db.transaction('rw', [db.catalog, db.meta], async () => {
 		if (((await getMeta(db, 'catalogVersion')) ?? 0) !== from) return false;
 		await db.catalog.clear();
-		if (full.products.length > 0)
-			await db.catalog.bulkPut(
-				full.products.map((p) => ({
-					...p,
-					code: p.code ?? null,
-					category: p.category ?? null,
-					updatedVersion: p.updatedVersion ?? full.version
-				}))
-			);
+		await putProducts(db, full);
 		await setMeta(db, 'catalogVersion', full.version);
 		await setMeta(db, 'catalogResyncAt', full.latest ?? full.version);
 		return true;
@@ -498,16 +503,7 @@ export async function applyCatalogChanges(db: TillDb, changes: CatalogChanges): 
 		const current = (await getMeta(db, 'catalogVersion')) ?? 0;
 		if (changes.version < current) return false;
 		if (changes.deleted.length > 0) await db.catalog.bulkDelete(changes.deleted);
-		if (changes.products.length > 0) {
-			await db.catalog.bulkPut(
-				changes.products.map((p) => ({
-					...p,
-					code: p.code ?? null,
-					category: p.category ?? null,
-					updatedVersion: p.updatedVersion ?? changes.version
-				}))
-			);
-		}
+		await putProducts(db, changes);
 		await setMeta(db, 'catalogVersion', changes.version);
 		return true;
 	});
