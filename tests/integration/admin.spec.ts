@@ -1,33 +1,14 @@
 /** `npm run admin` as a real process: its command line, exit codes and what it writes. */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { admin } from '../helpers/admin';
 import { afterAll, describe, expect, test } from 'vitest';
 import { openDatabase } from '../../src/lib/server/db';
 import { authenticate } from '../../src/lib/server/tills';
 import { dropTestSchemas, engines } from '../helpers/engines';
 
 afterAll(dropTestSchemas);
-
-function admin(
-	args: string[],
-	databaseUrl: string
-): Promise<{ code: number; stdout: string; stderr: string }> {
-	return new Promise((resolve) => {
-		execFile(
-			join('node_modules', '.bin', 'tsx'),
-			['scripts/admin.ts', ...args],
-			{ env: { ...process.env, DATABASE_URL: databaseUrl }, timeout: 30_000 },
-			(error, stdout, stderr) =>
-				resolve({
-					code: error ? ((error as { code?: number }).code ?? 1) : 0,
-					stdout,
-					stderr
-				})
-		);
-	});
-}
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'till-admin-'));
 

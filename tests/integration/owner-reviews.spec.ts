@@ -2,8 +2,7 @@
  * The owner's attention list and its "dealt with" marks, on both engines: through the service
  * (against the sandbox over real HTTP) and through the admin command as a real process.
  */
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
+import { admin } from '../helpers/admin';
 import { afterAll, describe, expect, test } from 'vitest';
 import {
 	chargesNeedingOwner,
@@ -35,25 +34,6 @@ const body = (code: string) => ({
 	subject: '测试商品',
 	auth_code: code
 });
-
-function admin(
-	args: string[],
-	databaseUrl: string
-): Promise<{ code: number; stdout: string; stderr: string }> {
-	return new Promise((resolve) => {
-		execFile(
-			join('node_modules', '.bin', 'tsx'),
-			['scripts/admin.ts', ...args],
-			{ env: { ...process.env, DATABASE_URL: databaseUrl }, timeout: 30_000 },
-			(error, stdout, stderr) =>
-				resolve({
-					code: error ? ((error as { code?: number }).code ?? 1) : 0,
-					stdout,
-					stderr
-				})
-		);
-	});
-}
 
 describe.each(engines)('owner reviews on $name', (engine) => {
 	test('one payment paying two sales (another batch, the same batch, one sale twice) is flagged', async () => {
