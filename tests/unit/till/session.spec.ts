@@ -185,6 +185,22 @@ function newSession(over: Partial<TillSessionOptions> = {}): TillSession {
 const liveSession = (over: Partial<TillSessionOptions> = {}): TillSession =>
 	newSession({ mode: 'live', demoToken: null, ...over });
 
+/**
+ * The server stores each charge POST, but its answer never reaches the page (until aborted).
+ * Returns the fake server's own fetch, to put back.
+ */
+function leaveChargePostsUnanswered(): FetchLike {
+	const realFetch = server.fetch;
+	server.fetch = async (input, init) => {
+		if (!String(input).endsWith('/api/charges')) return realFetch(input, init);
+		await realFetch(input, init);
+		return new Promise<Response>((_, reject) =>
+			init?.signal?.addEventListener('abort', () => reject(new Error('aborted')))
+		);
+	};
+	return realFetch;
+}
+
 async function startSession(): Promise<TillSession> {
 	const session = newSession();
 	await session.start();
@@ -456,14 +472,7 @@ describe('paying', () => {
 	test('a reload mid-payment restores the cart and resumes the charge until paid', async () => {
 		// The POST reaches the server, which stores the charge, but the page goes away before
 		// the answer comes back.
-		const realFetch = server.fetch;
-		server.fetch = async (input, init) => {
-			if (!String(input).endsWith('/api/charges')) return realFetch(input, init);
-			await realFetch(input, init);
-			return new Promise<Response>((_, reject) =>
-				init?.signal?.addEventListener('abort', () => reject(new Error('aborted')))
-			);
-		};
+		const realFetch = leaveChargePostsUnanswered();
 		const first = await startSession();
 		await first.handleScan('6901234560022');
 		void first.handleScan(WECHAT_PAID);
@@ -649,14 +658,7 @@ describe('one sale, one charge at a time', () => {
 
 	test('after a reload mid-payment, a new code for the restored sale is refused while the first is open', async () => {
 		// The first page's POST is stored by the server as unknown; the page goes away unanswered.
-		const realFetch = server.fetch;
-		server.fetch = async (input, init) => {
-			if (!String(input).endsWith('/api/charges')) return realFetch(input, init);
-			await realFetch(input, init);
-			return new Promise<Response>((_, reject) =>
-				init?.signal?.addEventListener('abort', () => reject(new Error('aborted')))
-			);
-		};
+		const realFetch = leaveChargePostsUnanswered();
 		const first = await startSession();
 		await first.handleScan('6901234560022');
 		void first.handleScan(WECHAT_PAID);
