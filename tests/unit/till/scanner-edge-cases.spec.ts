@@ -12,6 +12,7 @@ import {
 	type WedgeScan
 } from '$lib/till/wedge';
 import { WedgeSource } from '$lib/till/wedge-source';
+import { FakeInput, FakeKeyboardEvent } from './dom-fakes';
 import { readScannerSettings } from '$lib/till/scanner-settings';
 
 const EAN = '6901234567892';
@@ -52,49 +53,6 @@ function run(options: Omit<WedgeOptions, 'onScan' | 'onRelease'>, keys: WedgeKey
 }
 
 // ---- the DOM side with an IME that commits digits through a cancelable beforeinput ----------
-
-class FakeKeyboardEvent extends Event {
-	key: string;
-	code: string;
-	keyCode: number;
-	shiftKey = false;
-	ctrlKey = false;
-	altKey = false;
-	metaKey = false;
-	repeat = false;
-	isComposing = false;
-	constructor(
-		type: string,
-		init: { key: string; code: string; keyCode?: number; timeStamp: number }
-	) {
-		super(type, { bubbles: true, cancelable: true });
-		this.key = init.key;
-		this.code = init.code;
-		this.keyCode = init.keyCode ?? 0;
-		Object.defineProperty(this, 'timeStamp', { value: init.timeStamp });
-	}
-	getModifierState(): boolean {
-		return false;
-	}
-}
-
-class FakeInput extends EventTarget {
-	tagName = 'INPUT';
-	type = 'text';
-	value = '';
-	selectionStart: number | null = 0;
-	selectionEnd: number | null = 0;
-	readOnly = false;
-	disabled = false;
-	setRangeText(text: string, start: number, end: number): void {
-		this.value = this.value.slice(0, start) + text + this.value.slice(end);
-		this.selectionStart = this.selectionEnd = start + text.length;
-	}
-	setSelectionRange(start: number, end: number): void {
-		this.selectionStart = start;
-		this.selectionEnd = end;
-	}
-}
 
 describe('wedge source: Chinese IME on, digits typed by hand', () => {
 	beforeEach(() => vi.useFakeTimers());

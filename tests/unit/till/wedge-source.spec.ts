@@ -5,58 +5,7 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import type { ScanEvent } from '$lib/till/scanner';
 import { WedgeSource } from '$lib/till/wedge-source';
-
-interface KeyInit {
-	key: string;
-	code: string;
-	keyCode?: number;
-	shiftKey?: boolean;
-	ctrlKey?: boolean;
-	timeStamp?: number;
-}
-
-class FakeKeyboardEvent extends Event {
-	key: string;
-	code: string;
-	keyCode: number;
-	shiftKey: boolean;
-	ctrlKey = false;
-	altKey = false;
-	metaKey = false;
-	repeat = false;
-	isComposing = false;
-	constructor(type: string, init: KeyInit & EventInit) {
-		super(type, { bubbles: true, cancelable: true, ...init });
-		this.key = init.key;
-		this.code = init.code;
-		this.keyCode = init.keyCode ?? 0;
-		this.shiftKey = init.shiftKey ?? false;
-		this.ctrlKey = init.ctrlKey ?? false;
-		if (init.timeStamp !== undefined)
-			Object.defineProperty(this, 'timeStamp', { value: init.timeStamp });
-	}
-	getModifierState(): boolean {
-		return false;
-	}
-}
-
-class FakeInput extends EventTarget {
-	tagName = 'INPUT';
-	type = 'text';
-	value = '';
-	selectionStart: number | null = 0;
-	selectionEnd: number | null = 0;
-	readOnly = false;
-	disabled = false;
-	setRangeText(text: string, start: number, end: number): void {
-		this.value = this.value.slice(0, start) + text + this.value.slice(end);
-		this.selectionStart = this.selectionEnd = start + text.length;
-	}
-	setSelectionRange(start: number, end: number): void {
-		this.selectionStart = start;
-		this.selectionEnd = end;
-	}
-}
+import { FakeInput, FakeKeyboardEvent, type KeyInit } from './dom-fakes';
 
 function codeOf(c: string): string {
 	return /\d/.test(c) ? `Digit${c}` : `Key${c.toUpperCase()}`;
