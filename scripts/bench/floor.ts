@@ -5,7 +5,7 @@
  * costs at the very least.
  */
 import { createServer } from 'node:http';
-import { parseYuan } from '../../src/lib/money';
+import { parseYuan } from '../../src/lib/domain/money';
 import { createTeegonClient } from '../../src/lib/server/teegon/client';
 
 const teegon = createTeegonClient(

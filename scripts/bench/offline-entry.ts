@@ -5,7 +5,7 @@
 import Dexie from 'dexie';
 import { openTillDb, recordSale, queuedCount } from '../../src/lib/offline/db';
 import { SaleSync, httpSender } from '../../src/lib/offline/sync';
-import type { Sale } from '../../src/lib/sale';
+import type { Sale } from '../../src/lib/domain/sale';
 
 declare global {
 	interface Window {

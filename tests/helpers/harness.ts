@@ -11,7 +11,7 @@ import { startSandbox, type Sandbox } from '../../src/lib/server/sandbox/gateway
 import { createTeegonClient } from '../../src/lib/server/teegon/client';
 import type { TeegonApi } from '../../src/lib/server/teegon/types';
 import { authenticate, createTill } from '../../src/lib/server/tills';
-import type { Sale } from '../../src/lib/sale';
+import type { Sale } from '../../src/lib/domain/sale';
 import type { Engine } from './engines';
 
 export const CLIENT_ID = 'test-client';

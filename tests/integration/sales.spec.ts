@@ -3,7 +3,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { openDatabase } from '../../src/lib/server/db';
 import { recordSales, salesSummary } from '../../src/lib/server/sales';
 import { authenticate, createTill } from '../../src/lib/server/tills';
-import type { Sale } from '../../src/lib/sale';
+import type { Sale } from '../../src/lib/domain/sale';
 import { dropTestSchemas, engines } from '../helpers/engines';
 
 afterAll(dropTestSchemas);

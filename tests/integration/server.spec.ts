@@ -9,7 +9,7 @@ import { openDatabase, type DatabaseTarget } from '../../src/lib/server/db';
 import { startSandbox, type Sandbox } from '../../src/lib/server/sandbox/gateway';
 import { makeNotification } from '../../src/lib/server/sandbox/notification';
 import { createTill, demoToken } from '../../src/lib/server/tills';
-import type { Sale } from '../../src/lib/sale';
+import type { Sale } from '../../src/lib/domain/sale';
 import { dropTestSchemas, engines } from '../helpers/engines';
 import {
 	CLIENT_ID,

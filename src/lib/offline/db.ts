@@ -8,8 +8,8 @@
  * the cashier to see.
  */
 import Dexie, { type DexieOptions, type EntityTable, type Transaction } from 'dexie';
-import type { Fen } from '$lib/money';
-import type { Sale, SyncSaleResult, Tender } from '$lib/sale';
+import type { Fen } from '$lib/domain/money';
+import type { Sale, SyncSaleResult, Tender } from '$lib/domain/sale';
 
 export const DEFAULT_DB_NAME = 'till';
 

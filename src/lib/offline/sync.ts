@@ -11,7 +11,7 @@
  * - Sync at start, on `online`, on a timer that respects backoff, and after every sale; there
  *   is no Background Sync outside Chromium.
  */
-import type { Sale, SyncSaleResult, SyncSalesReply, SyncSalesRequest } from '$lib/sale';
+import type { Sale, SyncSaleResult, SyncSalesReply, SyncSalesRequest } from '$lib/domain/sale';
 import {
 	applyCatalogChanges,
 	applySyncResults,

@@ -4,8 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { formatYuan, parseYuan, type Fen } from '../money';
-import { MAX_FEN } from '../sale';
+import { formatYuan, parseYuan, type Fen } from '../domain/money';
+import { MAX_FEN } from '../domain/sale';
 import type { Database, Product } from './db/schema';
 
 export interface CatalogProduct {

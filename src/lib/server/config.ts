@@ -3,7 +3,7 @@
  * contradictory stops the server at start with a message that names the variable.
  * Every variable is documented in README.md "Configuration".
  */
-import { parseYuan, type Fen } from '../money';
+import { parseYuan, type Fen } from '../domain/money';
 
 export class ConfigError extends Error {
 	constructor(

@@ -4,8 +4,9 @@
  * retries after a lost reply, a crash or in two tabs never records a sale twice.
  */
 import type { Kysely } from 'kysely';
-import { MAX_FEN, MAX_TENDERS, type Sale, type SyncSaleResult, type Tender } from '../sale';
+import { MAX_FEN, MAX_TENDERS, type Sale, type SyncSaleResult, type Tender } from '../domain/sale';
 import type { Database } from './db/schema';
+import { isOrderNo } from '../domain/order-no';
 import { alreadyDurable } from './db';
 
 export const MAX_SALES_PER_BATCH = 500;
@@ -95,8 +96,7 @@ export function checkSale(s: unknown): Check {
 			if (!isFen(t.change) || t.change !== t.tendered - t.amount)
 				return bad(`${f}.change`, 'must equal tendered − amount');
 		} else if (t.kind === 'payment_code') {
-			if (!isText(t.orderNo, 64) || !/^[A-Za-z0-9_-]+$/.test(t.orderNo))
-				return bad(`${f}.orderNo`, "must be the charge's order_no");
+			if (!isOrderNo(t.orderNo)) return bad(`${f}.orderNo`, "must be the charge's order_no");
 			if (!isOptionalText(t.chargeId, 128))
 				return bad(`${f}.chargeId`, "must be Teegon's charge id (1 to 128 characters), or null");
 			if (

@@ -13,8 +13,8 @@
  * refused when set). The whole-sale discount applies to the subtotal AFTER line discounts and is
  * not distributed across lines: the Sale record keeps it in `Sale.discount`.
  */
-import type { Fen } from '$lib/money';
-import { MAX_FEN, type SaleLine, type Tender } from '$lib/sale';
+import type { Fen } from '$lib/domain/money';
+import { MAX_FEN, type SaleLine, type Tender } from '$lib/domain/sale';
 
 /** Whole units per line. */
 export const MIN_QUANTITY = 1;

@@ -12,7 +12,7 @@
  * Shanghai belongs to that day.
  */
 
-export const ORDER_NO_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+import { ORDER_NO_PATTERN } from '$lib/domain/order-no';
 export const TILL_CODE_PATTERN = /^[A-Za-z0-9]{1,16}$/;
 const RANDOM_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'; // Crockford base 32: no I, L, O, U
 
@@ -80,10 +80,6 @@ export function makeOrderNo(parts: OrderNoParts): string {
 	const orderNo = `${parts.tillCode}${localStamp(parts.at)}${pad(parts.seq, 4)}${random}`;
 	if (!ORDER_NO_PATTERN.test(orderNo)) throw new OrderNoError(`bad order number "${orderNo}"`);
 	return orderNo;
-}
-
-export function isOrderNo(value: string): boolean {
-	return ORDER_NO_PATTERN.test(value);
 }
 
 /** The daily counter of sale numbers, as the caller persists it. */

@@ -24,7 +24,7 @@
  * unknown → paid | failed | waiting; waiting | unknown → abandoned (only through `abandon()`,
  * which first asks the server once more, so a payment that just went through is not dropped).
  */
-import { parseYuan, type Fen } from '$lib/money';
+import { parseYuan, type Fen } from '$lib/domain/money';
 import type { ChargeState as DeviceChargeState } from '$lib/offline/db';
 import type { ApiErrorBody, ChargeApi, ChargeRequest, ChargeView } from './till-api';
 

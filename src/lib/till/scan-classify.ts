@@ -7,6 +7,8 @@
  * not clash: EAN-8 = 8, UPC-A = 12, EAN-13 = 13 digits, payment codes ≥ 16.
  */
 
+import { ALIPAY_CODE, WECHAT_CODE } from '$lib/domain/payment-code';
+
 export type ScanKind = 'wechat' | 'alipay' | 'ean13' | 'ean8' | 'upca' | 'other';
 
 /**
@@ -30,8 +32,6 @@ export type ScanClass =
 
 export type PaymentCodeClass = Extract<ScanClass, { kind: 'wechat' | 'alipay' }>;
 
-const WECHAT = /^1[0-5]\d{16}$/;
-const ALIPAY = /^(?:2[5-9]|30)\d{14,22}$/;
 const DIGITS = /^\d+$/;
 
 /** Full-width digits and letters (an IME in full-width mode) to ASCII; whitespace trimmed. */
@@ -62,8 +62,8 @@ const GTIN_KIND: Record<number, 'ean8' | 'upca' | 'ean13'> = { 8: 'ean8', 12: 'u
 export function classifyScan(raw: string): ScanClass {
 	const code = normalizeScan(raw);
 	if (!code) return { kind: 'other', code, reason: 'empty' };
-	if (WECHAT.test(code)) return { kind: 'wechat', code };
-	if (ALIPAY.test(code)) return { kind: 'alipay', code };
+	if (WECHAT_CODE.test(code)) return { kind: 'wechat', code };
+	if (ALIPAY_CODE.test(code)) return { kind: 'alipay', code };
 	const gtin = DIGITS.test(code) ? GTIN_KIND[code.length] : undefined;
 	if (gtin) {
 		if (!hasValidCheckDigit(code)) {

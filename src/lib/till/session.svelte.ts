@@ -15,8 +15,8 @@
  *   middle of a payment finds the cart the resumed charge belongs to.
  */
 import { getContext, setContext } from 'svelte';
-import { displayYuan, formatYuan, type Fen } from '$lib/money';
-import { MAX_CASH_CHANGE, MAX_FEN, MAX_TENDERS, type Sale, type Tender } from '$lib/sale';
+import { displayYuan, formatYuan, type Fen } from '$lib/domain/money';
+import { MAX_CASH_CHANGE, MAX_FEN, MAX_TENDERS, type Sale, type Tender } from '$lib/domain/sale';
 import type { I18n, MessageKey, MessageVars } from '$lib/i18n';
 import {
 	chargesToResume,

@@ -11,7 +11,7 @@
  * - `unanswered`: no answer, a timeout, or a 5xx: the request may or may not have been applied.
  */
 
-import type { ChargeState, ChargeView } from '$lib/charge';
+import type { ChargeState, ChargeView } from '$lib/domain/charge';
 
 export type { ChargeState, ChargeView };
 

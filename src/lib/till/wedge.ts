@@ -75,6 +75,7 @@
  * read as the scan's first character (the fast tier splits such a key off at its gap).
  */
 
+import { MAX_PAYMENT_CODE_LENGTH, PAYMENT_CODE_PREFIX } from '$lib/domain/payment-code';
 import { classifyScan } from './scan-classify';
 
 /** A keydown as the detector needs it. A DOM KeyboardEvent has these fields (see wedge-source.ts). */
@@ -306,9 +307,6 @@ export function isProvenCode(code: string): boolean {
 	return classifyScan(code).kind !== 'other';
 }
 
-/** The start of a payment code: 10–15 (WeChat) or 25–30 (Alipay). */
-const PAYMENT_PREFIX = /^(?:1[0-5]|2[5-9]|30)/;
-
 /**
  * A code that cannot go on: WeChat's 18 digits, Alipay's longest (24), or an EAN-13 with a valid
  * check digit that could not be the first 13 digits of a payment code.
@@ -316,8 +314,8 @@ const PAYMENT_PREFIX = /^(?:1[0-5]|2[5-9]|30)/;
 export function isCompleteCode(code: string): boolean {
 	const c = classifyScan(code);
 	if (c.kind === 'wechat') return true;
-	if (c.kind === 'alipay') return code.length === 24;
-	return c.kind === 'ean13' && !PAYMENT_PREFIX.test(code);
+	if (c.kind === 'alipay') return code.length === MAX_PAYMENT_CODE_LENGTH;
+	return c.kind === 'ean13' && !PAYMENT_CODE_PREFIX.test(code);
 }
 
 const defaultTimer: WedgeTimer = {

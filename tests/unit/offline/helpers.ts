@@ -1,7 +1,7 @@
 /** Test data and fakes for the offline specs. Import 'fake-indexeddb/auto' before this. */
 import { openTillDb, recordSale, type TillDb } from '$lib/offline/db';
 import type { LockManagerLike, SendSales } from '$lib/offline/sync';
-import type { Sale, SyncSaleResult, SyncSalesReply } from '$lib/sale';
+import type { Sale, SyncSaleResult, SyncSalesReply } from '$lib/domain/sale';
 
 /** A fresh database with a unique name; `drop()` closes and deletes it. */
 export function freshDb(): TillDb & { drop: () => Promise<void> } {

@@ -11,7 +11,7 @@ import {
 	type SendSales,
 	type SyncStatus
 } from '$lib/offline/sync';
-import type { Sale, SyncSalesRequest } from '$lib/sale';
+import type { Sale, SyncSalesRequest } from '$lib/domain/sale';
 import { FakeSalesServer, freshDb, makeSale, recordSales } from './helpers';
 
 let db: ReturnType<typeof freshDb>;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { parseYuan } from '$lib/money';
+import { parseYuan } from '$lib/domain/money';
 import {
 	addOpenPriceItem,
 	addProduct,

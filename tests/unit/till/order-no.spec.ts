@@ -1,11 +1,10 @@
 import { describe, expect, test } from 'vitest';
+import { isOrderNo, ORDER_NO_PATTERN } from '$lib/domain/order-no';
 import {
-	isOrderNo,
 	localDay,
 	localStamp,
 	makeOrderNo,
 	nextDailySeq,
-	ORDER_NO_PATTERN,
 	OrderNoError,
 	randomTail,
 	saleNumber

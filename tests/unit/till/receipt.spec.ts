@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { render } from 'svelte/server';
 import Receipt from '$lib/components/Receipt.svelte';
 import { I18n } from '$lib/i18n';
-import type { Sale } from '$lib/sale';
+import type { Sale } from '$lib/domain/sale';
 
 const sale: Sale = {
 	id: '6f1c2a3e-0000-4000-8000-000000000001',

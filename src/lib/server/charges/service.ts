@@ -6,8 +6,9 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import type { ChargeView } from '../../charge';
-import { formatYuan, parseYuan, type Fen } from '../../money';
+import type { ChargeView } from '../../domain/charge';
+import { formatYuan, parseYuan, type Fen } from '../../domain/money';
+import { isOrderNo, ORDER_NO_RULE } from '../../domain/order-no';
 import { alreadyDurable, isUniqueViolation, type SqliteDirect } from '../db';
 import { PreparedQueries } from '../db/prepared';
 import type { Charge, Database } from '../db/schema';
@@ -396,13 +397,7 @@ export class ChargeService {
 		orderNo: string,
 		opts: { waitMs?: number; since?: string; signal?: AbortSignal } = {}
 	): Promise<ServiceReply<ChargeView>> {
-		if (!/^[A-Za-z0-9_-]{1,64}$/.test(orderNo))
-			return err(
-				400,
-				'invalid',
-				'order_no: must be 1 to 64 characters of A-Z, a-z, 0-9, _ or -',
-				'order_no'
-			);
+		if (!isOrderNo(orderNo)) return err(400, 'invalid', `order_no: ${ORDER_NO_RULE}`, 'order_no');
 		let charge = await this.#byOrderNo(orderNo);
 		// Another store's charge is answered exactly like a missing one.
 		if (!charge || charge.store_id !== till.storeId)

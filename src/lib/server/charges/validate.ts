@@ -1,5 +1,6 @@
 /** Validation of POST /api/charges. Every rule names its field; nothing is stored on failure. */
-import { parseYuan, formatYuan, type Fen } from '../../money';
+import { parseYuan, formatYuan, type Fen } from '../../domain/money';
+import { isOrderNo, ORDER_NO_RULE } from '../../domain/order-no';
 
 export interface ChargeInput {
 	orderNo: string;
@@ -38,8 +39,7 @@ export function validateChargeInput(body: unknown, maxAmount: Fen): Validated<Ch
 
 	const orderNo = b.order_no;
 	if (typeof orderNo !== 'string') return invalid('order_no', 'is required and must be text');
-	if (!/^[A-Za-z0-9_-]{1,64}$/.test(orderNo))
-		return invalid('order_no', 'must be 1 to 64 characters of A-Z, a-z, 0-9, _ or -');
+	if (!isOrderNo(orderNo)) return invalid('order_no', ORDER_NO_RULE);
 
 	const amountText = b.amount;
 	if (typeof amountText !== 'string')

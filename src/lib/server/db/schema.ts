@@ -4,7 +4,7 @@
  * engines read them alike.
  */
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
-import type { ChargeState } from '../../charge';
+import type { ChargeState } from '../../domain/charge';
 
 export interface StoresTable {
 	id: string;

@@ -14,7 +14,7 @@
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { formatYuan, parseYuan, type Fen } from '../../money';
+import { formatYuan, parseYuan, type Fen } from '../../domain/money';
 import type { SandboxConfig } from '../config';
 import { verify } from '../teegon/sign';
 import { walletOfAuthCode } from '../teegon/status';

@@ -11,7 +11,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { randomUUID } from 'node:crypto';
 import type { LookupFunction, Socket } from 'node:net';
-import { formatYuan } from '../../money';
+import { formatYuan } from '../../domain/money';
 import { signed } from './sign';
 import { tradeState } from './status';
 import type {

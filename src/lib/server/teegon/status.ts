@@ -50,16 +50,4 @@ export function walletOfTradeStatus(tradeStatus: string): Wallet {
 	return 'unknown';
 }
 
-const WECHAT_CODE = /^1[0-5]\d{16}$/;
-const ALIPAY_CODE = /^(?:2[5-9]|30)\d{14,22}$/;
-
-/**
- * Which wallet a payment code (付款码) comes from: WeChat is 18 digits starting 10–15,
- * Alipay 16–24 digits starting 25–30. Anything else (a product barcode, a typo) is
- * `unknown`.
- */
-export function walletOfAuthCode(code: string): Wallet {
-	if (WECHAT_CODE.test(code)) return 'wechat';
-	if (ALIPAY_CODE.test(code)) return 'alipay';
-	return 'unknown';
-}
+export { walletOfAuthCode } from '../../domain/payment-code';

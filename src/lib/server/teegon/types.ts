@@ -1,5 +1,5 @@
 /** Typed values of Teegon's barcode-pay calls. See ../shared/docs/teegon-protocol.md. */
-import type { Fen } from '$lib/money';
+import type { Fen } from '$lib/domain/money';
 
 export interface TeegonClientConfig {
 	baseUrl: string;
@@ -22,7 +22,7 @@ export interface ChargeRequest {
 	clientIp?: string;
 }
 
-export type Wallet = 'wechat' | 'alipay' | 'unknown';
+export type { Wallet } from '../../domain/payment-code';
 
 /** What a charge call ended in. `unknown` is never a refusal: the money may have moved. */
 export type ChargeOutcome =

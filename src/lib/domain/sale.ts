@@ -2,7 +2,7 @@
  * A sale as the device records it and syncs it to the server (POST /api/sales).
  * Shared by the browser and the server. All money is integer fen.
  */
-import type { Fen } from '$lib/money';
+import type { Fen } from './money';
 
 export interface SaleLine {
 	/** Device-generated, unique within the sale. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { displayYuan, formatYuan, parseYuan } from '$lib/money';
+import { displayYuan, formatYuan, parseYuan } from '$lib/domain/money';
 
 describe('formatYuan', () => {
 	it.each([
