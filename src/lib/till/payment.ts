@@ -114,9 +114,6 @@ export function walletOf(view: ChargeView | null, fallback: Wallet): Wallet {
 	return w === 'wechat' || w === 'alipay' ? w : fallback;
 }
 
-/** The server's deadline reason (src/lib/server/charges/transition.ts, DEADLINE_REASON). */
-const DEADLINE_REASON = 'customer did not confirm in time';
-
 export function isFinalPhase(phase: PaymentPhase): boolean {
 	return phase === 'paid' || phase === 'failed' || phase === 'abandoned';
 }
@@ -388,7 +385,7 @@ export class PaymentAttempt {
 					charge: view,
 					wallet,
 					failure:
-						view.failure === DEADLINE_REASON
+						view.failure_code === 'deadline'
 							? { kind: 'timeout' }
 							: { kind: 'refused', reason: view.failure }
 				});

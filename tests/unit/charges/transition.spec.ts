@@ -5,41 +5,10 @@ import {
 	type Observation
 } from '../../../src/lib/server/charges/transition';
 import type { Charge } from '../../../src/lib/server/db/schema';
+import { chargeRow, T0 } from '../../helpers/factories';
 
-const T0 = 1_800_000_000_000;
 function charge(over: Partial<Charge> = {}): Charge {
-	return {
-		id: 'c1',
-		store_id: 's',
-		till_id: 't',
-		order_no: 'O1',
-		amount: 2345,
-		subject: 's',
-		auth_code_hash: 'h',
-		auth_code_last4: '0000',
-		wallet: 'wechat',
-		metadata: null,
-		request_hash: 'r',
-		state: 'pending',
-		charge_id: null,
-		channel: null,
-		transaction_no: null,
-		paid_at: null,
-		failure: null,
-		late: 0,
-		flags: null,
-		last_status: null,
-		created_at: T0,
-		updated_at: T0,
-		deadline_at: T0 + 60_000,
-		sent_at: T0,
-		next_check_at: null,
-		checks: 0,
-		rev: 0,
-		lease_owner: null,
-		lease_until: null,
-		...over
-	};
+	return chargeRow(over);
 }
 const paid: Observation = { kind: 'paid', chargeId: 'ch1', status: 'SUCCESS' };
 
@@ -69,7 +38,9 @@ describe('charge state transitions', () => {
 	});
 	test('paid is final: a failure or unknown afterwards changes the state of nothing', () => {
 		const c = charge({ state: 'paid', charge_id: 'ch1', last_status: 'SUCCESS' });
-		expect(transition(c, { kind: 'failed', reason: 'x', status: 'SUCCESS' }, T0)).toBeNull();
+		expect(
+			transition(c, { kind: 'failed', code: 'declined', reason: 'x', status: 'SUCCESS' }, T0)
+		).toBeNull();
 		expect(transition(c, { kind: 'unknown', reason: 'timeout' }, T0)).toBeNull();
 		expect(transition(c, { kind: 'deadline' }, T0 + 100_000)).toBeNull();
 		expect(transition(c, paid, T0)).toBeNull();
@@ -77,7 +48,8 @@ describe('charge state transitions', () => {
 	test('the deadline fails a pending charge but never an unknown one', () => {
 		expect(transition(charge(), { kind: 'deadline' }, T0 + 60_000)).toEqual({
 			state: 'failed',
-			failure: DEADLINE_REASON
+			failure: DEADLINE_REASON,
+			failure_code: 'deadline'
 		});
 		expect(transition(charge(), { kind: 'deadline' }, T0 + 59_999)).toBeNull();
 		expect(transition(charge({ state: 'unknown' }), { kind: 'deadline' }, T0 + 120_000)).toBeNull();
@@ -93,7 +65,7 @@ describe('charge state transitions', () => {
 		expect(
 			transition(
 				charge({ state: 'unknown' }),
-				{ kind: 'failed', reason: 'Teegon: PAYERROR', status: 'PAYERROR' },
+				{ kind: 'failed', code: 'declined', reason: 'Teegon: PAYERROR', status: 'PAYERROR' },
 				T0
 			)
 		).toMatchObject({ state: 'failed', failure: 'Teegon: PAYERROR' });

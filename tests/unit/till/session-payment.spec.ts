@@ -4,6 +4,7 @@
  * abandoning, and resuming after a reload.
  */
 import { describe, expect, test } from 'vitest';
+import { chargeView } from '../../helpers/factories';
 import { PaymentAttempt, type ChargeStore, type PaymentSnapshot } from '$lib/till/payment';
 import type {
 	ApiResult,
@@ -24,21 +25,14 @@ const REQUEST: ChargeRequest = {
 };
 
 function view(state: ChargeState, extra: Partial<ChargeView> = {}): ChargeView {
-	return {
+	return chargeView({
 		order_no: ORDER,
 		state,
-		amount: '23.45',
 		charge_id: state === 'paid' ? 'ch_123' : null,
-		channel: 'wxpay',
-		wallet: 'wechat',
-		paid_at: null,
 		failure: null,
-		late: false,
-		flags: [],
-		created_at: '2026-11-26T06:03:05.000Z',
-		deadline_at: '2026-11-26T06:04:05.000Z',
+		failure_code: null,
 		...extra
-	};
+	});
 }
 
 const ok = (v: ChargeView): ApiResult<ChargeView> => ({ kind: 'ok', value: v });
@@ -200,7 +194,11 @@ describe('a payment-code charge', () => {
 	test('not confirmed before the deadline: a timeout, not a refusal', async () => {
 		const api = new FakeApi(
 			[ok(view('pending'))],
-			[ok(view('failed', { failure: 'customer did not confirm in time' }))]
+			[
+				ok(
+					view('failed', { failure: 'customer did not confirm in time', failure_code: 'deadline' })
+				)
+			]
 		);
 		const result = await attempt(api).attempt.run();
 		expect(result.failure).toEqual({ kind: 'timeout' });

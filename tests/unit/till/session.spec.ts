@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { I18n } from '$lib/i18n';
 import { openTillDb, recordChargeStarted, type TillDb } from '$lib/offline/db';
 import { FakeLocks } from '../offline/helpers';
+import { chargeView } from '../../helpers/factories';
 import {
 	TillSession,
 	type KeyValueStorage,
@@ -131,20 +132,15 @@ class FakeServer {
 	};
 
 	#charge(orderNo: string, amount: string, state: ChargeView['state']): ChargeView {
-		return {
+		return chargeView({
 			order_no: orderNo,
 			state,
 			amount,
-			charge_id: state === 'paid' ? `ch_${orderNo.slice(-6)}` : null,
-			channel: 'wxpay',
-			wallet: 'wechat',
-			paid_at: null,
 			failure: null,
-			late: false,
-			flags: [],
+			failure_code: null,
 			created_at: new Date().toISOString(),
 			deadline_at: new Date(Date.now() + 60_000).toISOString()
-		};
+		});
 	}
 
 	setState(orderNo: string, state: ChargeView['state']): void {
@@ -512,20 +508,15 @@ describe("the server's limit of tenders", () => {
 });
 
 describe('charges left open on the device', () => {
-	const view = (orderNo: string, state: ChargeView['state']): ChargeView => ({
-		order_no: orderNo,
-		state,
-		amount: '3.50',
-		charge_id: null,
-		channel: 'wxpay',
-		wallet: 'wechat',
-		paid_at: null,
-		failure: state === 'failed' ? 'customer did not confirm in time' : null,
-		late: false,
-		flags: [],
-		created_at: new Date().toISOString(),
-		deadline_at: new Date(Date.now() + 60_000).toISOString()
-	});
+	const view = (orderNo: string, state: ChargeView['state']): ChargeView =>
+		chargeView({
+			order_no: orderNo,
+			state,
+			amount: '3.50',
+			charge_id: null,
+			created_at: new Date().toISOString(),
+			deadline_at: new Date(Date.now() + 60_000).toISOString()
+		});
 
 	test('a record left pending (its last write failed) is asked about, not a block for good', async () => {
 		const session = await startSession();

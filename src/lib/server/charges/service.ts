@@ -69,6 +69,7 @@ export function chargeView(c: Charge): ChargeView {
 		wallet: c.wallet,
 		paid_at: c.paid_at,
 		failure: c.failure,
+		failure_code: c.failure_code,
 		late: c.late === 1,
 		flags: c.flags ? c.flags.split(',') : [],
 		created_at: new Date(c.created_at).toISOString(),
@@ -109,7 +110,7 @@ export function observeCharge(outcome: ChargeOutcome): Observation {
 		case 'pending':
 			return { kind: 'pending', chargeId: outcome.chargeId, channel: outcome.channel };
 		case 'refused':
-			return { kind: 'failed', reason: outcome.error, status: 'refused' };
+			return { kind: 'failed', code: 'refused', reason: outcome.error, status: 'refused' };
 		case 'unknown':
 			return { kind: 'unknown', reason: outcome.reason, chargeId: outcome.chargeId ?? null };
 	}
@@ -124,6 +125,7 @@ export function observeStatus(outcome: StatusOutcome): Observation | null {
 		case 'failed':
 			return {
 				kind: 'failed',
+				code: 'declined',
 				reason: `Teegon: ${outcome.tradeStatus}`,
 				status: outcome.tradeStatus
 			};
@@ -262,6 +264,7 @@ export class ChargeService {
 				transaction_no: null,
 				paid_at: null,
 				failure: null,
+				failure_code: null,
 				late: 0,
 				flags: null,
 				last_status: null,
@@ -483,7 +486,13 @@ export class ChargeService {
 					const chargeId = fields.charge_id ?? null;
 					switch (tradeState(st)) {
 						case 'failed':
-							obs = { kind: 'failed', reason: `Teegon: ${st}`, chargeId, status: st };
+							obs = {
+								kind: 'failed',
+								code: 'declined',
+								reason: `Teegon: ${st}`,
+								chargeId,
+								status: st
+							};
 							break;
 						case 'pending':
 							obs = { kind: 'pending', chargeId, status: st };

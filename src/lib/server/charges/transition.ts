@@ -11,6 +11,7 @@
  * - `unknown` (the charge may have gone through) is never turned into `failed` by the
  *   deadline alone; only a definitive answer from Teegon settles it.
  */
+import type { ChargeFailureCode } from '../../domain/charge';
 import type { Charge, ChargeState } from '../db/schema';
 
 export type Observation =
@@ -24,7 +25,13 @@ export type Observation =
 	  }
 	| { kind: 'pending'; chargeId?: string | null; channel?: string | null; status?: string }
 	/** Definitive: Teegon refused the charge or reported a failed/closed trade. */
-	| { kind: 'failed'; reason: string; chargeId?: string | null; status?: string }
+	| {
+			kind: 'failed';
+			code: ChargeFailureCode;
+			reason: string;
+			chargeId?: string | null;
+			status?: string;
+	  }
 	/** The outcome could not be learned (timeout, 5xx, …). */
 	| { kind: 'unknown'; reason: string; chargeId?: string | null }
 	/** The deadline passed. */
@@ -41,6 +48,7 @@ export type ChargeChange = Partial<
 		| 'transaction_no'
 		| 'paid_at'
 		| 'failure'
+		| 'failure_code'
 		| 'late'
 		| 'last_status'
 	>
@@ -66,6 +74,7 @@ export function transition(charge: Charge, obs: Observation, now: number): Charg
 			if (charge.state !== 'paid') {
 				change.state = 'paid';
 				change.failure = null;
+				change.failure_code = null;
 				// The till was told it failed: money taken for a sale that did not happen.
 				if (charge.state === 'failed') change.late = 1;
 			}
@@ -84,6 +93,7 @@ export function transition(charge: Charge, obs: Observation, now: number): Charg
 			if (charge.state === 'pending' || charge.state === 'unknown') {
 				change.state = 'failed';
 				change.failure = obs.reason;
+				change.failure_code = obs.code;
 			}
 			break;
 		}
@@ -99,6 +109,7 @@ export function transition(charge: Charge, obs: Observation, now: number): Charg
 			if (charge.state === 'pending' && now >= charge.deadline_at) {
 				change.state = 'failed';
 				change.failure = DEADLINE_REASON;
+				change.failure_code = 'deadline';
 			}
 			break;
 		}

@@ -3,7 +3,14 @@
  * (hooks.server.ts init) and from `npm run admin -- migrate`. Never edit a released one:
  * add the next.
  */
-import { Kysely, Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
+import {
+	Kysely,
+	Migrator,
+	SqliteAdapter,
+	sql,
+	type Migration,
+	type MigrationProvider
+} from 'kysely';
 
 const migrations: Record<string, Migration> = {
 	'0001_initial': {
@@ -246,8 +253,47 @@ const migrations: Record<string, Migration> = {
 		async down(db: Kysely<unknown>) {
 			await db.schema.dropTable('owner_reviews').execute();
 		}
+	},
+	'0006_charge_failure_code': {
+		// Why a charge failed, as a code the till reads (domain/charge.ts), instead of the
+		// till matching the English text of `failure`.
+		async up(db: Kysely<unknown>) {
+			await addColumnOnce(db, 'charges', 'failure_code', 'text');
+			await sql`UPDATE charges SET failure_code = CASE
+				WHEN failure = 'customer did not confirm in time' THEN 'deadline'
+				WHEN failure LIKE 'Teegon: %' THEN 'declined'
+				ELSE 'refused' END
+				WHERE state = 'failed' AND failure_code IS NULL`.execute(db);
+		},
+		async down(db: Kysely<unknown>) {
+			await db.schema.alterTable('charges').dropColumn('failure_code').execute();
+		}
 	}
 };
+
+/**
+ * ALTER TABLE … ADD COLUMN that may be run again: PostgreSQL runs each migration in a
+ * transaction (IF NOT EXISTS covers it anyway); SQLite runs them outside one, so a crash
+ * half-way leaves the column there for the rerun, and SQLite has no IF NOT EXISTS for columns.
+ */
+async function addColumnOnce(
+	db: Kysely<unknown>,
+	table: string,
+	column: string,
+	type: 'text' | 'bigint' | 'integer'
+): Promise<void> {
+	if (db.getExecutor().adapter instanceof SqliteAdapter) {
+		const existing = await sql<{ name: string }>`
+			SELECT name FROM pragma_table_info(${table}) WHERE name = ${column}`.execute(db);
+		if (existing.rows.length > 0) return;
+		await sql`ALTER TABLE ${sql.table(table)} ADD COLUMN ${sql.ref(column)} ${sql.raw(type)}`.execute(
+			db
+		);
+	} else
+		await sql`ALTER TABLE ${sql.table(table)} ADD COLUMN IF NOT EXISTS ${sql.ref(column)} ${sql.raw(type)}`.execute(
+			db
+		);
+}
 
 const provider: MigrationProvider = {
 	getMigrations: () => Promise.resolve(migrations)

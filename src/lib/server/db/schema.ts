@@ -4,7 +4,7 @@
  * engines read them alike.
  */
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
-import type { ChargeState } from '../../domain/charge';
+import type { ChargeFailureCode, ChargeState } from '../../domain/charge';
 
 export interface StoresTable {
 	id: string;
@@ -44,6 +44,8 @@ export interface ChargesTable {
 	transaction_no: string | null;
 	paid_at: string | null;
 	failure: string | null;
+	/** Why it failed, for programs (domain/charge.ts); null unless failed. */
+	failure_code: ChargeFailureCode | null;
 	/** Paid after the till had given up: money taken that the owner must refund. */
 	late: number;
 	/** Something the owner must look at ('amount_mismatch', …), comma-separated; null if none. */
