@@ -1,22 +1,16 @@
-import { json, text, type Handle, type RequestEvent, type ServerInit } from '@sveltejs/kit';
+import { json, text, type Handle, type ServerInit } from '@sveltejs/kit';
+import { sequence } from '@sveltejs/kit/hooks';
 import { app, startApp } from '$lib/server/app';
 import { ConfigError } from '$lib/server/config';
+import { credentialFor, isApiRoute } from '$lib/server/http/access';
+import { mediaType } from '$lib/server/http/body';
+import { RateLimiter } from '$lib/server/http/rate-limit';
 import { authenticateCached, bearerToken } from '$lib/server/tills';
-import { API_HEADERS, SECURITY_HEADERS } from '$lib/server/http/body';
-import {
-	createChargeFastPath,
-	DIRECT_HANDLER,
-	type MiddlewareFactory
-} from '$lib/server/http/direct';
+import { apiError } from '$lib/domain/api-error';
 
 export const init: ServerInit = async () => {
 	try {
-		const started = await startApp(process.env);
-		// For the production entry (src/node-entry.js): POST /api/charges without kit's pipeline.
-		if (started.config.chargeFastPath) {
-			const factory: MiddlewareFactory = (options) => createChargeFastPath(app, options);
-			(globalThis as Record<symbol, unknown>)[DIRECT_HANDLER] = factory;
-		}
+		await startApp(process.env);
 	} catch (e) {
 		if (e instanceof ConfigError) {
 			console.error(`[till] configuration error: ${e.message}`);
@@ -26,57 +20,71 @@ export const init: ServerInit = async () => {
 	}
 };
 
-/** Routes that receive server-to-server form posts and prove themselves by signature instead of Origin. */
-const SIGNED_FORM_ROUTES = new Set(['/api/teegon/notify']);
 const FORM_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'];
 
 /**
- * Kit's CSRF check is opened (trustedOrigins ['*']) so Teegon's Origin-less notification can
- * arrive; this puts the same check back for every other route.
+ * Kit's own CSRF check is opened (trustedOrigins ['*']) so Teegon's Origin-less notification
+ * can arrive; this puts the same check back for every route but the ones Teegon posts to,
+ * which prove themselves by signature instead.
  */
-function csrfRefusal({ request, url }: RequestEvent): Response | null {
-	if (['GET', 'HEAD', 'OPTIONS'].includes(request.method)) return null;
-	const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-	if (!FORM_TYPES.includes(type) || SIGNED_FORM_ROUTES.has(url.pathname)) return null;
-	if (request.headers.get('origin') === url.origin) return null;
+const csrf: Handle = ({ event, resolve }) => {
+	const { request, url } = event;
+	if (['GET', 'HEAD', 'OPTIONS'].includes(request.method)) return resolve(event);
+	if (!FORM_TYPES.includes(mediaType(request.headers.get('content-type')))) return resolve(event);
+	if (credentialFor(event.route.id) === 'teegon') return resolve(event);
+	if (request.headers.get('origin') === url.origin) return resolve(event);
 	return text(`Cross-site ${request.method} form submissions are forbidden`, { status: 403 });
-}
+};
 
-const PUBLIC_API = new Set(['/api/teegon/notify', '/api/health']);
+/** Wrong tokens per address per minute before the address is told to wait. */
+const TOKEN_MISSES_PER_MINUTE = 30;
+const tokenMisses = new RateLimiter({ limit: TOKEN_MISSES_PER_MINUTE, windowMs: 60_000 });
 
-/** Every till API call carries `Authorization: Bearer <till token>`; sets locals.till. */
-async function authRefusal(event: RequestEvent): Promise<Response | null> {
-	event.locals.till = null;
-	const path = event.url.pathname;
-	if (!path.startsWith('/api/') || PUBLIC_API.has(path)) return null;
-	const token = bearerToken(event.request.headers.get('authorization'));
-	const till = token ? await authenticateCached(app().db.db, token) : null;
-	if (!till)
-		return json(
-			{
-				error: {
-					code: 'unauthorized',
-					message: 'Authorization: a valid "Bearer <till token>" header is required'
-				}
-			},
-			{ status: 401, headers: { 'www-authenticate': 'Bearer' } }
-		);
-	event.locals.till = { id: till.id, storeId: till.storeId, name: till.name };
-	return null;
-}
-
-function withHeaders(event: RequestEvent, response: Response): Response {
-	const headers = event.url.pathname.startsWith('/api/') ? API_HEADERS : SECURITY_HEADERS;
-	for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
-	return response;
-}
+const unauthorized = () =>
+	json(
+		apiError(
+			'unauthorized',
+			'Authorization: a valid "Bearer <till token>" header is required',
+			'authorization'
+		),
+		{ status: 401, headers: { 'www-authenticate': 'Bearer' } }
+	);
 
 /**
- * CSRF, then the bearer token, then the response headers: one function rather than kit's
- * `sequence` of three, whose nesting showed in the charge path's profile. A refusal gets the
- * headers too.
+ * Every API route needs the credential access.ts gives its matched route id, checked before
+ * its handler runs; the handler then reads the till with requireTill().
  */
-export const handle: Handle = async ({ event, resolve }) => {
-	const refused = csrfRefusal(event) ?? (await authRefusal(event));
-	return withHeaders(event, refused ?? (await resolve(event)));
+const tillAuth: Handle = async ({ event, resolve }) => {
+	event.locals.till = null;
+	const needs = credentialFor(event.route.id);
+	if (needs === undefined || needs === 'public' || needs === 'teegon') return resolve(event);
+	if (needs === 'unlisted') {
+		console.error(`[till] ${event.route.id}: an API route with no entry in access.ts; refused`);
+		return unauthorized();
+	}
+	const address = event.getClientAddress();
+	const wait = tokenMisses.retryAfterMs(address);
+	if (wait > 0)
+		return json(
+			apiError('rate_limited', 'authorization: too many wrong till tokens; try again later'),
+			{ status: 429, headers: { 'retry-after': String(Math.ceil(wait / 1000)) } }
+		);
+	const token = bearerToken(event.request.headers.get('authorization'));
+	const till = token ? await authenticateCached(app().db.db, token) : null;
+	if (!till) {
+		if (token) tokenMisses.hit(address);
+		return unauthorized();
+	}
+	event.locals.till = { id: till.id, storeId: till.storeId, name: till.name };
+	return resolve(event);
 };
+
+/** Nothing a till asks the server is ever cached, by the browser or anything in between. */
+const apiNoStore: Handle = async ({ event, resolve }) => {
+	const response = await resolve(event);
+	if (isApiRoute(event.route.id) || event.url.pathname.startsWith('/api/'))
+		response.headers.set('cache-control', 'no-store');
+	return response;
+};
+
+export const handle: Handle = sequence(apiNoStore, csrf, tillAuth);

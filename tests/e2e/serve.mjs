@@ -1,4 +1,4 @@
-// Starts the built till (node build) for the e2e suite: sandbox mode, a fresh SQLite file,
+// Starts the built till (node server.js) for the e2e suite: sandbox mode, a fresh SQLite file,
 // short sandbox delays and a short charge deadline so every outcome can be driven quickly.
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { join } from 'node:path';
 
 const port = process.env.E2E_PORT ?? '4173';
 const dir = mkdtempSync(join(tmpdir(), 'till-e2e-'));
-const child = spawn(process.execPath, ['build'], {
+const child = spawn(process.execPath, ['server.js'], {
 	stdio: 'inherit',
 	env: {
 		...process.env,

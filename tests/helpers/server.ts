@@ -1,4 +1,4 @@
-/** Runs the built till (`node build`) as a real process for the server suites. */
+/** Runs the built till (`node server.js`, the production entry) as a real process for the server suites. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -44,7 +44,7 @@ export async function startTill(
 	};
 	// An empty value means: leave the variable unset.
 	for (const [k, v] of Object.entries(merged)) if (v === '') delete merged[k];
-	const proc = spawn(process.execPath, ['build'], {
+	const proc = spawn(process.execPath, ['server.js'], {
 		env: merged,
 		stdio: ['ignore', 'pipe', 'pipe']
 	});

@@ -42,11 +42,6 @@ export interface TillConfig {
 		authCodeReuseWindowMs: number;
 	};
 	sandbox: SandboxConfig;
-	/**
-	 * POST /api/charges served by the production entry in front of SvelteKit
-	 * (src/lib/server/http/direct.ts); off: every request goes through kit.
-	 */
-	chargeFastPath: boolean;
 }
 
 export interface SandboxConfig {
@@ -79,14 +74,6 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
 	if (n < min || n > max)
 		throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
 	return n;
-}
-
-function onOff(env: Env, name: string, fallback: boolean): boolean {
-	const v = text(env, name);
-	if (v === undefined) return fallback;
-	if (v === 'on') return true;
-	if (v === 'off') return false;
-	throw new ConfigError(name, `must be "on" or "off", got "${v}"`);
 }
 
 function url(env: Env, name: string): string | undefined {
@@ -184,7 +171,6 @@ export function loadConfig(env: Env): TillConfig {
 			maxAmount,
 			authCodeReuseWindowMs: int(env, 'AUTH_CODE_REUSE_SECONDS', 300, 0, 86_400) * 1000
 		},
-		sandbox,
-		chargeFastPath: onOff(env, 'CHARGE_FAST_PATH', true)
+		sandbox
 	};
 }

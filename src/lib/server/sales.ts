@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import { MAX_FEN, MAX_TENDERS, type Sale, type SyncSaleResult, type Tender } from '../domain/sale';
 import type { Database } from './db/schema';
 import { isOrderNo } from '../domain/order-no';
+import { isCleanText, TEXT_RULE, textProblem } from '../domain/text';
 import { alreadyDurable } from './db';
 
 export const MAX_SALES_PER_BATCH = 500;
@@ -22,30 +23,64 @@ const isFen = (v: unknown): v is number =>
 	typeof v === 'number' && Number.isSafeInteger(v) && Math.abs(v) <= MAX_FEN;
 const isText = (v: unknown, max: number): v is string =>
 	typeof v === 'string' && v.length >= 1 && v.length <= max;
-/** NUL (PostgreSQL refuses it in text) or half of a surrogate pair (not storable as UTF-8). */
-// eslint-disable-next-line no-control-regex -- NUL is exactly what this looks for
-const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const TEXT_RULE = 'must not contain NUL or broken Unicode';
-const isStorable = (v: string): boolean => !UNSTORABLE.test(v);
+const isStorable = isCleanText;
 /** What the till writes (Date#toISOString) and a little more: a full date, time and offset. */
 const ISO_TIME =
 	/^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?(Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/;
-// Any year: a till whose clock was reset (1970) still sold those things for that money.
-const isSaleTime = (v: unknown): v is string =>
-	typeof v === 'string' && ISO_TIME.test(v) && !Number.isNaN(Date.parse(v));
+/** Days in a month of the proleptic Gregorian calendar (month 1–12). */
+const daysIn = (year: number, month: number) => new Date(Date.UTC(year, month, 0)).getUTCDate();
+// Any year: a till whose clock was reset (1970) still sold those things for that money. But a
+// day the month does not have (2026-02-31) is refused, not rolled over into the next month.
+const isSaleTime = (v: unknown): v is string => {
+	if (typeof v !== 'string') return false;
+	const m = ISO_TIME.exec(v);
+	return m !== null && Number(m[3]) <= daysIn(Number(m[1]), Number(m[2]));
+};
 const isOptionalText = (v: unknown, max: number): boolean =>
 	v === null || v === undefined || (isText(v, max) && isStorable(v));
+
+/** The fields each part of a sale may have (domain/sale.ts); anything else is refused, not kept. */
+const SALE_FIELDS = new Set([
+	'id',
+	'number',
+	'cashier',
+	'createdAt',
+	'lines',
+	'subtotal',
+	'discount',
+	'total',
+	'tenders'
+]);
+const LINE_FIELDS = new Set([
+	'lineId',
+	'productId',
+	'name',
+	'barcode',
+	'unitPrice',
+	'quantity',
+	'discount',
+	'total'
+]);
+const TENDER_FIELDS: Record<string, Set<string>> = {
+	cash: new Set(['kind', 'amount', 'tendered', 'change']),
+	payment_code: new Set(['kind', 'amount', 'orderNo', 'chargeId', 'wallet'])
+};
+/** The first key of `o` outside `allowed`, or null. */
+const unknownField = (o: object, allowed: Set<string>): string | null =>
+	Object.keys(o).find((k) => !allowed.has(k)) ?? null;
 
 /** Shape and arithmetic of one sale: every amount integer fen, every total adding up. */
 export function checkSale(s: unknown): Check {
 	if (!s || typeof s !== 'object') return bad('sale', 'must be an object');
 	const sale = s as Partial<Sale>;
+	const extra = unknownField(sale, SALE_FIELDS);
+	if (extra !== null) return bad(extra, 'is not a field of a sale');
 	if (!isText(sale.id, 64) || !/^[A-Za-z0-9_-]+$/.test(sale.id))
 		return bad('id', 'must be 1 to 64 characters of A-Z, a-z, 0-9, _ or -');
 	if (!isText(sale.number, 64)) return bad('number', 'must be 1 to 64 characters');
-	if (!isStorable(sale.number)) return bad('number', TEXT_RULE);
+	if (!isStorable(sale.number)) return bad('number', textProblem(sale.number)!);
 	if (!isText(sale.cashier, 64)) return bad('cashier', 'must be 1 to 64 characters');
-	if (!isStorable(sale.cashier)) return bad('cashier', TEXT_RULE);
+	if (!isStorable(sale.cashier)) return bad('cashier', textProblem(sale.cashier)!);
 	if (!isSaleTime(sale.createdAt))
 		return bad(
 			'createdAt',
@@ -57,15 +92,26 @@ export function checkSale(s: unknown): Check {
 	for (const [i, l] of sale.lines.entries()) {
 		const f = `lines[${i}]`;
 		if (!l || typeof l !== 'object') return bad(f, 'must be an object');
+		const extraLine = unknownField(l, LINE_FIELDS);
+		if (extraLine !== null) return bad(`${f}.${extraLine}`, 'is not a field of a sale line');
 		if (!isText(l.name, 200)) return bad(`${f}.name`, 'must be 1 to 200 characters');
-		if (!isStorable(l.name)) return bad(`${f}.name`, TEXT_RULE);
+		if (!isStorable(l.name)) return bad(`${f}.name`, textProblem(l.name)!);
 		if (!isOptionalText(l.lineId, 64))
-			return bad(`${f}.lineId`, 'must be 1 to 64 characters of text, or absent');
+			return bad(
+				`${f}.lineId`,
+				`must be 1 to 64 characters that ${TEXT_RULE.replace('must ', '')}, or absent`
+			);
 		if (!isOptionalText(l.productId, 64))
-			return bad(`${f}.productId`, 'must be 1 to 64 characters of text, or null');
+			return bad(
+				`${f}.productId`,
+				`must be 1 to 64 characters that ${TEXT_RULE.replace('must ', '')}, or null`
+			);
 		// What was scanned: a till keeps codes up to MAX_LINE_BARCODE (cart.ts), longer ones not at all.
 		if (!isOptionalText(l.barcode, 512))
-			return bad(`${f}.barcode`, 'must be 1 to 512 characters of text, or null');
+			return bad(
+				`${f}.barcode`,
+				`must be 1 to 512 characters that ${TEXT_RULE.replace('must ', '')}, or null`
+			);
 		if (!Number.isSafeInteger(l.quantity) || l.quantity < 1 || l.quantity > 99_999)
 			return bad(`${f}.quantity`, 'must be a whole number from 1 to 99999');
 		if (!isFen(l.unitPrice) || l.unitPrice < 0)
@@ -88,6 +134,13 @@ export function checkSale(s: unknown): Check {
 	for (const [i, t] of (sale.tenders as Tender[]).entries()) {
 		const f = `tenders[${i}]`;
 		if (!t || typeof t !== 'object') return bad(f, 'must be an object');
+		const kind = (t as { kind?: unknown }).kind;
+		const allowed =
+			typeof kind === 'string' && Object.hasOwn(TENDER_FIELDS, kind) ? TENDER_FIELDS[kind] : null;
+		if (!allowed) return bad(`${f}.kind`, 'must be cash or payment_code');
+		const extraTender = unknownField(t, allowed);
+		if (extraTender !== null)
+			return bad(`${f}.${extraTender}`, `is not a field of a ${t.kind} tender`);
 		if (!isFen(t.amount) || t.amount <= 0)
 			return bad(`${f}.amount`, 'must be whole fen, more than 0');
 		if (t.kind === 'cash') {

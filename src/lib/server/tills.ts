@@ -131,7 +131,15 @@ export async function replaceTillToken(
  * living on for at most TOKEN_CACHE_MS.
  */
 const TOKEN_CACHE_MS = 30_000;
-const tokenCache = new WeakMap<object, Map<string, { till: AuthenticatedTill; until: number }>>();
+/**
+ * A token that matched no till is not looked up again for this long: guesses and a revoked
+ * tablet's retries cost no database query. Short, because a till given a token by the
+ * command line may have tried it moments before it was created.
+ */
+const MISS_CACHE_MS = 5_000;
+const CACHE_MAX = 1000;
+type TokenCache = Map<string, { till: AuthenticatedTill | null; until: number }>;
+const tokenCache = new WeakMap<object, TokenCache>();
 
 export async function authenticateCached(
 	db: Kysely<Database>,
@@ -143,9 +151,8 @@ export async function authenticateCached(
 	const now = Date.now();
 	if (hit && hit.until > now) return hit.till;
 	const till = await authenticate(db, token);
-	if (cache.size > 1000) cache.clear();
-	if (till) cache.set(token, { till, until: now + TOKEN_CACHE_MS });
-	else cache.delete(token);
+	if (cache.size >= CACHE_MAX) cache.clear();
+	cache.set(token, { till, until: now + (till ? TOKEN_CACHE_MS : MISS_CACHE_MS) });
 	return till;
 }
 

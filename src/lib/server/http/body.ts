@@ -1,56 +1,50 @@
+/** Reading request bodies: the media type, JSON (strict) and form fields, each with the rule it broke. */
 import { json } from '@sveltejs/kit';
+import { apiError } from '../../domain/api-error';
+import { parseStrictJson } from './json';
 
-/** On every response (hooks.server.ts) and on the direct charge path (direct.ts). */
-export const SECURITY_HEADERS = {
-	'x-content-type-options': 'nosniff',
-	'referrer-policy': 'same-origin'
-} as const;
+/** `application/json; charset=utf-8` → `application/json`; '' when absent. */
+export function mediaType(header: string | null): string {
+	return (header ?? '').split(';')[0]!.trim().toLowerCase();
+}
 
-/** On every /api/ response: nothing a till asks the server is ever cached. */
-export const API_HEADERS = { ...SECURITY_HEADERS, 'cache-control': 'no-store' } as const;
+const tooLarge = () =>
+	json(
+		apiError(
+			'payload_too_large',
+			'body: larger than this server accepts (BODY_SIZE_LIMIT); send less at once',
+			'body'
+		),
+		{ status: 413 }
+	);
 
-export const INVALID_JSON = {
-	error: { code: 'invalid_json', message: 'body: is not valid JSON', field: 'body' }
-} as const;
-
-/** Reads a JSON body, or answers 415/400 naming the rule. */
+/** Reads a JSON body, or answers 415/413/400 naming the rule. */
 export async function readJson(
 	request: Request
 ): Promise<{ ok: true; value: unknown } | { ok: false; response: Response }> {
-	const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-	if (type !== 'application/json')
+	if (mediaType(request.headers.get('content-type')) !== 'application/json')
 		return {
 			ok: false,
-			response: json(
-				{
-					error: {
-						code: 'unsupported_media_type',
-						message: 'content-type: must be application/json'
-					}
-				},
-				{ status: 415 }
-			)
+			response: json(apiError('unsupported_media_type', 'content-type: must be application/json'), {
+				status: 415
+			})
 		};
+	let text: string;
 	try {
-		return { ok: true, value: await request.json() };
+		text = await request.text();
 	} catch (err) {
-		// adapter-node stops reading past BODY_SIZE_LIMIT with a 413: not a JSON problem.
+		// adapter-node stops reading past BODY_SIZE_LIMIT with a 413.
 		if ((err as { status?: unknown } | null)?.status === 413)
-			return {
-				ok: false,
-				response: json(
-					{
-						error: {
-							code: 'payload_too_large',
-							message: 'body: larger than this server accepts (BODY_SIZE_LIMIT); send less at once',
-							field: 'body'
-						}
-					},
-					{ status: 413 }
-				)
-			};
-		return { ok: false, response: json(INVALID_JSON, { status: 400 }) };
+			return { ok: false, response: tooLarge() };
+		throw err;
 	}
+	const parsed = parseStrictJson(text);
+	if (!parsed.ok)
+		return {
+			ok: false,
+			response: json(apiError('invalid_json', `body: ${parsed.reason}`, 'body'), { status: 400 })
+		};
+	return { ok: true, value: parsed.value };
 }
 
 /**

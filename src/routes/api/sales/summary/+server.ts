@@ -1,5 +1,6 @@
 import { json } from '@sveltejs/kit';
 import { app } from '$lib/server/app';
+import { requireTill } from '$lib/server/http/till-auth';
 import { salesSummary } from '$lib/server/sales';
 import type { RequestHandler } from './$types';
 
@@ -8,7 +9,7 @@ import type { RequestHandler } from './$types';
  * and takings by tender, in fen. A till compares it with what it recorded.
  */
 export const GET: RequestHandler = async ({ locals, url }) => {
-	const till = locals.till!;
+	const till = requireTill(locals);
 	const onlyThisTill = url.searchParams.get('till') === 'mine';
 	return json(await salesSummary(app().db.db, till.storeId, onlyThisTill ? till.id : null));
 };

@@ -1,6 +1,6 @@
 import { text } from '@sveltejs/kit';
 import { app } from '$lib/server/app';
-import { formFields } from '$lib/server/http/body';
+import { formFields, mediaType } from '$lib/server/http/body';
 import type { RequestHandler } from './$types';
 
 /**
@@ -9,8 +9,7 @@ import type { RequestHandler } from './$types';
  * 200 `success` once it is durably recorded, so Teegon stops retrying.
  */
 export const POST: RequestHandler = async ({ request }) => {
-	const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-	if (type !== 'application/x-www-form-urlencoded')
+	if (mediaType(request.headers.get('content-type')) !== 'application/x-www-form-urlencoded')
 		return text('content-type: must be application/x-www-form-urlencoded', { status: 415 });
 	const raw = await request.text();
 	if (raw.length > 64 * 1024) return text('body: too large', { status: 413 });
