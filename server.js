@@ -19,9 +19,27 @@ const seconds = (name, fallback) => {
 
 const http = server.server;
 // A slow client dribbling a body would otherwise hold a connection for Node's default 300 s.
-// REQUEST_TIMEOUT covers receiving the request only: a 30 s long poll is not cut.
-http.requestTimeout = seconds('REQUEST_TIMEOUT', 30) * 1000;
-if (!process.env.HEADERS_TIMEOUT) http.headersTimeout = Math.min(15_000, http.requestTimeout);
+// REQUEST_TIMEOUT covers receiving the request only: a 30 s long poll is not cut. Node checks
+// its own limits only every 30 s, so the body gets a timer of its own below.
+const requestTimeoutMs = seconds('REQUEST_TIMEOUT', 30) * 1000;
+http.requestTimeout = requestTimeoutMs;
+if (!process.env.HEADERS_TIMEOUT) http.headersTimeout = Math.min(15_000, requestTimeoutMs);
+
+/** Answers 408 and closes the connection when the body has not all arrived in time. */
+function limitBodyTime(req, res) {
+	if (req.complete) return;
+	const timer = setTimeout(() => {
+		if (req.complete) return;
+		if (!res.headersSent) {
+			res.writeHead(408, { 'content-type': 'text/plain', connection: 'close' });
+			res.end('request body: not received within REQUEST_TIMEOUT');
+		}
+		req.socket.destroy();
+	}, requestTimeoutMs);
+	timer.unref();
+	req.once('end', () => clearTimeout(timer));
+	req.once('close', () => clearTimeout(timer));
+}
 
 const origin = process.env.ORIGIN ?? '';
 const protocolHeader = (process.env.PROTOCOL_HEADER ?? '').toLowerCase();
@@ -33,11 +51,15 @@ const HEADERS = {
 	'cross-origin-opener-policy': 'same-origin',
 	// The scanner and printer APIs for this site's own pages only; nothing else asks.
 	'permissions-policy':
-		'camera=(self), hid=(self), serial=(self), usb=(self), microphone=(), geolocation=(), payment=()',
-	// Pages get kit's own policy (svelte.config.js), which replaces this one; this covers files
-	// served as they are (scripts, the service worker, icons) and every API answer.
-	'content-security-policy':
-		"default-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
+		'camera=(self), hid=(self), serial=(self), usb=(self), microphone=(), geolocation=(), payment=()'
+};
+// Files served as they are (scripts, the service worker, icons) and API answers. Pages have
+// kit's own policy (svelte.config.js) and get none from here: kit answers a page's 304
+// without one, and the browser would put this one on the cached page in place of kit's.
+const FILE_CSP = "default-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
+const isPage = (url) => {
+	const path = (url ?? '/').split('?')[0];
+	return !path.startsWith('/api/') && !path.startsWith('/_app/') && !/\.[A-Za-z0-9]+$/.test(path);
 };
 const HSTS = 'max-age=31536000';
 
@@ -55,5 +77,7 @@ function overHttps(req) {
 // Before polka's listener: set now, these stay unless the handler sets the same header.
 http.prependListener('request', (req, res) => {
 	for (const [name, value] of Object.entries(HEADERS)) res.setHeader(name, value);
+	if (!isPage(req.url)) res.setHeader('content-security-policy', FILE_CSP);
 	if (overHttps(req)) res.setHeader('strict-transport-security', HSTS);
+	limitBodyTime(req, res);
 });

@@ -17,7 +17,7 @@ import {
 	reviewAttentionItem,
 	ReviewError,
 	type AttentionItem
-} from '../src/lib/server/charges/service';
+} from '../src/lib/server/owner/attention';
 import { createTill, DEMO_STORE, listTills, replaceTillToken } from '../src/lib/server/tills';
 import {
 	CsvError,

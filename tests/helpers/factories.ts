@@ -60,6 +60,7 @@ export function chargeRow(over: Partial<Charge> = {}): Charge {
 		rev: 0,
 		lease_owner: null,
 		lease_until: null,
+		absent_since: null,
 		...over
 	};
 }

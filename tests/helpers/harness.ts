@@ -10,6 +10,7 @@ import { openDatabase, sql, type DatabaseTarget, type Db } from '../../src/lib/s
 import { startSandbox, type Sandbox } from '../../src/lib/server/sandbox/gateway';
 import { createTeegonClient } from '../../src/lib/server/teegon/client';
 import type { TeegonApi } from '../../src/lib/server/teegon/types';
+import { makeNotification } from '../../src/lib/server/sandbox/notification';
 import { authenticate, createTill } from '../../src/lib/server/tills';
 import type { Sale } from '../../src/lib/domain/sale';
 import type { Engine } from './engines';
@@ -24,6 +25,8 @@ export interface HarnessOptions {
 	slowReplyMs?: number;
 	teegonTimeoutMs?: number;
 	lateWatchMs?: number;
+	/** How long Teegon's "no such charge" must last before a charge is failed (default 10 s). */
+	absentSettleMs?: number;
 	/** Wraps the real client, e.g. to make status queries fail for a while. */
 	wrapTeegon?: (t: TeegonApi) => TeegonApi;
 	/** Reuse a database (a restart). */
@@ -141,6 +144,7 @@ export async function startHarness(engine: Engine, o: HarnessOptions = {}): Prom
 		authCodeReuseWindowMs: o.authCodeReuseWindowMs ?? 300_000,
 		teegonTimeoutMs: o.teegonTimeoutMs ?? 600,
 		lateWatchMs: o.lateWatchMs ?? 10_000,
+		absentSettleMs: o.absentSettleMs,
 		log: o.log ?? (() => undefined)
 	});
 	service.start(30);
@@ -239,6 +243,26 @@ export function notificationFields(
 		timestamp: '1795000000',
 		...over
 	};
+}
+
+/**
+ * A signed notification about `charge` as Teegon would send it: its order, amount and charge
+ * id (a notification naming anything else is not believed), with `over` changed.
+ */
+export function notificationOf(
+	charge: { order_no: string; amount: string; charge_id: string | null },
+	over: Record<string, string> = {}
+): Record<string, string> {
+	return makeNotification(
+		notificationFields(charge.order_no, {
+			amount: charge.amount,
+			charge_id: charge.charge_id ?? '',
+			pay_time: '1795000000',
+			status: 'trade_status_sync',
+			...over
+		}),
+		CLIENT_SECRET
+	);
 }
 
 /**

@@ -6,12 +6,12 @@
  */
 import { afterAll, describe, expect, test } from 'vitest';
 import { makeNotification } from '../../src/lib/server/sandbox/notification';
+import type { ChargeView } from '../../src/lib/domain/charge';
 import {
 	chargesNeedingOwner,
 	UNSOLD_GRACE_MS,
-	UNSOLD_LOOKBACK_MS,
-	type ChargeView
-} from '../../src/lib/server/charges/service';
+	UNSOLD_LOOKBACK_MS
+} from '../../src/lib/server/owner/attention';
 import { recordSales } from '../../src/lib/server/sales';
 import { tradeState } from '../../src/lib/server/teegon/status';
 import type { StatusOutcome, TeegonApi } from '../../src/lib/server/teegon/types';
@@ -21,6 +21,7 @@ import {
 	alipayCode,
 	failChargeUpdates,
 	notificationFields,
+	notificationOf,
 	orderNo,
 	saleByCode,
 	startHarness,
@@ -154,24 +155,24 @@ describe.each(engines)('charges on $name', (engine) => {
 			expect(((await h.service.get(h.till, b.order_no)).body as ChargeView).state).toBe('paid');
 		});
 
-		test('08: 502 with HTML → unknown, and still unknown after the deadline, listed for the owner', async () => {
+		test('08: 502 with HTML → unknown, then failed once Teegon says it has no such charge', async () => {
 			const b = body(wechatCode('08'));
-			expect((await created(h, b)).state).toBe('unknown');
-			await new Promise((r) => setTimeout(r, 4300));
-			expect(((await h.service.get(h.till, b.order_no)).body as ChargeView).state).toBe('unknown');
+			const first = await created(h, b);
+			expect(first).toMatchObject({ state: 'unknown', charge_id: null });
+			// Asked by order_no, the gateway has no such charge: failed at the deadline (4 s here),
+			// and not left on the owner's list as unknown.
+			const failed = await settle(h, b.order_no, 'failed', 8000);
+			expect(failed).toMatchObject({ failure_code: 'not_at_teegon', late: false });
 			const items = await chargesNeedingOwner(h.db.db);
-			expect(items.find((i) => i.order_no === b.order_no)?.kind).toBe('unknown');
+			expect(items.filter((i) => i.order_no === b.order_no)).toEqual([]);
 		});
 
 		test('the charge is stored durably before Teegon is called, and a notification before its 200', async () => {
 			const own = await startHarness(engine); // no other test's notifications arrive here
 			try {
-				const b = body(wechatCode('03'));
-				await created(own, b);
+				const v = await created(own, body(wechatCode('03')));
 				expect(own.sandbox.chargeCallCount).toBe(1);
-				const r = await own.service.notify(
-					makeNotification(notificationFields(b.order_no), CLIENT_SECRET)
-				);
+				const r = await own.service.notify(notificationOf(v));
 				expect(r.status).toBe(200);
 				expect(own.durableWrites).toEqual([
 					'charges +1, notifications +0, Teegon charged 0',
@@ -340,70 +341,91 @@ describe.each(engines)('charges on $name', (engine) => {
 		});
 
 		test('is_success "false" is text, not truthy', async () => {
-			const b = body(wechatCode('03'));
-			await created(h, b);
+			const v = await created(h, body(wechatCode('03')));
 			const r = await h.service.notify(
-				makeNotification(
-					fieldsFor(b.order_no, { is_success: 'false', status: 'USERPAYING' }),
-					CLIENT_SECRET
-				)
+				notificationOf(v, { is_success: 'false', status: 'USERPAYING' })
 			);
 			expect(r.status).toBe(200);
-			expect(((await h.service.get(h.till, b.order_no)).body as ChargeView).state).toBe('pending');
+			expect(((await h.service.get(h.till, v.order_no)).body as ChargeView).state).toBe('pending');
 		});
 
-		test('a valid notification settles a waiting charge; its replay changes nothing', async () => {
-			const b = body(wechatCode('03'));
-			await created(h, b);
-			const n = makeNotification(fieldsFor(b.order_no), CLIENT_SECRET);
+		test('a success the status query confirms settles a waiting charge; its replay changes nothing', async () => {
+			const v = await created(h, body(wechatCode('03')));
+			// The customer confirms; the query will say so.
+			h.sandbox.settle({ orderNo: v.order_no }, 'paid');
+			const n = notificationOf(v);
 			const first = await h.service.notify(n);
 			expect(first).toMatchObject({ status: 200, body: 'success', outcome: 'applied' });
-			const paid = (await h.service.get(h.till, b.order_no)).body as ChargeView;
-			expect(paid.state).toBe('paid');
+			const paid = (await h.service.get(h.till, v.order_no)).body as ChargeView;
+			expect(paid).toMatchObject({ state: 'paid', paid_at: '2026-11-18T11:06:40.000Z' });
 			const replay = await h.service.notify(n);
 			expect(replay).toMatchObject({ status: 200, body: 'success', outcome: 'duplicate' });
-			expect((await h.service.get(h.till, b.order_no)).body).toEqual(paid);
-			const rows = await notificationsOf(h, b.order_no);
+			expect((await h.service.get(h.till, v.order_no)).body).toEqual(paid);
+			const rows = await notificationsOf(h, v.order_no);
 			expect(rows).toHaveLength(1);
 		});
 
-		test('a notification recorded but not applied (the update failed) is applied when Teegon sends it again', async () => {
-			const b = body(wechatCode('03')); // never confirmed: only the notification will say paid
-			await created(h, b);
-			// The charge's update fails, as a full disk or a crash would.
-			const restore = await failChargeUpdates(h, `NEW.state = 'paid'`);
-			const n = makeNotification(fieldsFor(b.order_no), CLIENT_SECRET);
+		test('a success the status query does not confirm changes nothing until Teegon says paid', async () => {
+			const own = await startHarness(engine, { deadlineMs: 20_000, refuseNotifications: true });
 			try {
-				await expect(h.service.notify(n)).rejects.toThrow(/disk on fire/); // the route answers 500
+				const v = await created(own, body(wechatCode('03')));
+				// Genuinely signed, but the wallet still says the customer is confirming.
+				const r = await own.service.notify(notificationOf(v));
+				expect(r).toMatchObject({ status: 200, outcome: 'unconfirmed' });
+				await new Promise((res) => setTimeout(res, 300)); // several worker checks
+				expect(((await own.service.get(own.till, v.order_no)).body as ChargeView).state).toBe(
+					'pending'
+				);
+				own.sandbox.settle({ orderNo: v.order_no }, 'paid');
+				expect((await settle(own, v.order_no, 'paid', 4000)).late).toBe(false);
 			} finally {
-				await restore();
+				await own.close();
 			}
-			expect((await notificationsOf(h, b.order_no)).length).toBe(1); // recorded, not applied
-			expect(((await h.service.get(h.till, b.order_no)).body as ChargeView).state).toBe('pending');
-			// Teegon retries until it gets 200: the replay is applied, and recorded once.
-			expect(await h.service.notify(n)).toMatchObject({ status: 200, outcome: 'duplicate' });
-			const v = (await h.service.get(h.till, b.order_no)).body as ChargeView;
-			expect(v).toMatchObject({ state: 'paid', late: false });
-			expect((await notificationsOf(h, b.order_no)).length).toBe(1);
-			// And a further replay changes nothing.
-			expect(await h.service.notify(n)).toMatchObject({ status: 200, outcome: 'duplicate' });
-			expect((await h.service.get(h.till, b.order_no)).body).toEqual(v);
+		});
+
+		test('a notification recorded but not applied (the update failed) is applied when Teegon sends it again', async () => {
+			const own = await startHarness(engine, { deadlineMs: 20_000, pollIntervalMs: 60_000 });
+			try {
+				const v = await created(own, body(wechatCode('03')));
+				own.sandbox.settle({ orderNo: v.order_no }, 'paid');
+				// The charge's update fails, as a full disk or a crash would.
+				const restore = await failChargeUpdates(own, `NEW.state = 'paid'`);
+				const n = notificationOf(v);
+				try {
+					await expect(own.service.notify(n)).rejects.toThrow(/disk on fire/); // answered 500
+					expect((await notificationsOf(own, v.order_no)).length).toBe(1); // recorded, not applied
+					expect(((await own.service.get(own.till, v.order_no)).body as ChargeView).state).toBe(
+						'pending'
+					);
+				} finally {
+					await restore();
+				}
+				// Teegon retries until it gets 200: the replay is applied, and recorded once.
+				expect(await own.service.notify(n)).toMatchObject({ status: 200, outcome: 'duplicate' });
+				const paid = (await own.service.get(own.till, v.order_no)).body as ChargeView;
+				expect(paid).toMatchObject({ state: 'paid', late: false });
+				expect((await notificationsOf(own, v.order_no)).length).toBe(1);
+				// And a further replay changes nothing.
+				expect(await own.service.notify(n)).toMatchObject({ status: 200, outcome: 'duplicate' });
+				expect((await own.service.get(own.till, v.order_no)).body).toEqual(paid);
+			} finally {
+				await own.close();
+			}
 		});
 
 		test('a notification saying neither success nor failure is kept and flagged for the owner', async () => {
-			const b = body(wechatCode('03'));
-			await created(h, b);
-			const n = makeNotification(fieldsFor(b.order_no, { is_success: 'TRUE' }), CLIENT_SECRET);
+			const v = await created(h, body(wechatCode('03')));
+			const n = notificationOf(v, { is_success: 'TRUE' });
 			expect(await h.service.notify(n)).toMatchObject({ status: 200, outcome: 'ignored' });
-			expect((await notificationsOf(h, b.order_no)).length).toBe(1);
-			expect(((await h.service.get(h.till, b.order_no)).body as ChargeView).state).toBe('pending');
-			const item = (await chargesNeedingOwner(h.db.db)).find((i) => i.order_no === b.order_no);
+			expect((await notificationsOf(h, v.order_no)).length).toBe(1);
+			expect(((await h.service.get(h.till, v.order_no)).body as ChargeView).state).toBe('pending');
+			const item = (await chargesNeedingOwner(h.db.db)).find((i) => i.order_no === v.order_no);
 			expect(item).toMatchObject({ kind: 'flagged' });
 			expect(item?.detail).toContain('neither success nor failure');
 			// Sent again: still one item.
 			expect(await h.service.notify(n)).toMatchObject({ status: 200, outcome: 'duplicate' });
 			expect(
-				(await chargesNeedingOwner(h.db.db)).filter((i) => i.order_no === b.order_no)
+				(await chargesNeedingOwner(h.db.db)).filter((i) => i.order_no === v.order_no)
 			).toHaveLength(1);
 		});
 
@@ -457,6 +479,7 @@ describe.each(engines)('charges on $name', (engine) => {
 		let queries = 0;
 		const wrap = (t: TeegonApi): TeegonApi => ({
 			charge: (r, o) => t.charge(r, o),
+			barcodePayStatusByOrderNo: (n, o) => t.barcodePayStatusByOrderNo(n, o),
 			barcodePayStatus: async (id, o) => {
 				queries++;
 				if (inFlight.has(id)) overlaps++;
@@ -505,6 +528,7 @@ describe.each(engines)('charges on $name', (engine) => {
 			(g: (typeof gates)[number]) =>
 			(t: TeegonApi): TeegonApi => ({
 				charge: (r, o) => t.charge(r, o),
+				barcodePayStatusByOrderNo: (n, o) => t.barcodePayStatusByOrderNo(n, o),
 				barcodePayStatus: async (id, o) => {
 					g.waiting++;
 					await g.opened;
@@ -679,6 +703,7 @@ describe.each(engines)('charges on $name', (engine) => {
 			let failing = true;
 			const wrap = (t: TeegonApi): TeegonApi => ({
 				charge: (r, o) => t.charge(r, o),
+				barcodePayStatusByOrderNo: (n, o) => t.barcodePayStatusByOrderNo(n, o),
 				barcodePayStatus: (id, o) =>
 					failing
 						? Promise.resolve<StatusOutcome>({
@@ -721,10 +746,13 @@ describe.each(engines)('charges on $name', (engine) => {
 			let status = 'ACCEPT';
 			const wrap = (t: TeegonApi): TeegonApi => ({
 				charge: (r, o) => t.charge(r, o),
+				barcodePayStatusByOrderNo: (n, o) => t.barcodePayStatusByOrderNo(n, o),
 				barcodePayStatus: async () => ({
 					kind: 'status',
 					state: tradeState(status),
 					tradeStatus: status,
+					chargeId: null,
+					orderNo: null,
 					raw: null
 				}),
 				close: () => t.close()
@@ -755,12 +783,10 @@ describe.each(engines)('charges on $name', (engine) => {
 		test('a "not successful" notification in words the till does not know: unknown, not waiting', async () => {
 			const h = await startHarness(engine, { deadlineMs: 20_000 });
 			try {
-				const order = (await created(h, body(wechatCode('03')))).order_no; // pending
+				const v = await created(h, body(wechatCode('03'))); // pending
+				const order = v.order_no;
 				const r = await h.service.notify(
-					makeNotification(
-						notificationFields(order, { is_success: 'false', status: 'ACCEPT' }),
-						CLIENT_SECRET
-					)
+					notificationOf(v, { is_success: 'false', status: 'ACCEPT' })
 				);
 				expect(r.status).toBe(200);
 				// Not "waiting for the customer", which the deadline would turn into failed.
@@ -777,10 +803,18 @@ describe.each(engines)('charges on $name', (engine) => {
 			let status: 'down' | 'USERPAYING' | 'SUCCESS' = 'down';
 			const wrap = (t: TeegonApi): TeegonApi => ({
 				charge: (r, o) => t.charge(r, o),
+				barcodePayStatusByOrderNo: (n, o) => t.barcodePayStatusByOrderNo(n, o),
 				barcodePayStatus: async () =>
 					status === 'down'
 						? { kind: 'unknown', reason: 'connection reset', httpStatus: null, raw: null }
-						: { kind: 'status', state: tradeState(status), tradeStatus: status, raw: null },
+						: {
+								kind: 'status',
+								state: tradeState(status),
+								tradeStatus: status,
+								chargeId: null,
+								orderNo: null,
+								raw: null
+							},
 				close: () => t.close()
 			});
 			const h = await startHarness(engine, {
@@ -811,6 +845,7 @@ describe.each(engines)('charges on $name', (engine) => {
 			let slowId: string | null = null;
 			const wrap = (t: TeegonApi): TeegonApi => ({
 				charge: (r, o) => t.charge(r, o),
+				barcodePayStatusByOrderNo: (n, o) => t.barcodePayStatusByOrderNo(n, o),
 				barcodePayStatus: async (id, o) => {
 					if (id === slowId) await new Promise((r) => setTimeout(r, 3000));
 					return t.barcodePayStatus(id, o);

@@ -4,14 +4,14 @@
  */
 import { admin } from '../helpers/admin';
 import { afterAll, describe, expect, test } from 'vitest';
+import type { ChargeView } from '../../src/lib/domain/charge';
 import {
 	chargesNeedingOwner,
 	reviewAttentionItem,
 	ReviewError,
 	REVIEW_NOTE_MAX,
-	UNSOLD_GRACE_MS,
-	type ChargeView
-} from '../../src/lib/server/charges/service';
+	UNSOLD_GRACE_MS
+} from '../../src/lib/server/owner/attention';
 import { openDatabase } from '../../src/lib/server/db';
 import { recordSales } from '../../src/lib/server/sales';
 import { makeNotification } from '../../src/lib/server/sandbox/notification';
@@ -19,6 +19,7 @@ import { dropTestSchemas, engines } from '../helpers/engines';
 import {
 	CLIENT_SECRET,
 	notificationFields,
+	notificationOf,
 	orderNo,
 	saleByCode,
 	startHarness,
@@ -178,21 +179,19 @@ describe.each(engines)('owner reviews on $name', (engine) => {
 		try {
 			const b = body(wechatCode('03')); // never confirmed: failed at the deadline
 			await h.service.create(h.till, b);
-			await until(async () => {
+			const failed = await until(async () => {
 				const v = (await h.service.get(h.till, b.order_no)).body as ChargeView;
-				return v.state === 'failed';
+				return v.state === 'failed' ? v : null;
 			});
-			const wrong = makeNotification(
-				notificationFields(b.order_no, { amount: '0.01' }),
-				CLIENT_SECRET
-			);
+			const wrong = notificationOf(failed, { amount: '0.01' });
 			expect(await h.service.notify(wrong)).toMatchObject({ outcome: 'mismatch' });
 			const refs = async () => (await chargesNeedingOwner(h.db.db)).map((i) => i.ref);
 			expect(await refs()).toEqual([`mismatch:${b.order_no}`]);
 			await reviewAttentionItem(h.db.db, `mismatch:${b.order_no}`, 'asked Teegon');
 			expect(await refs()).toEqual([]);
 			// Then Teegon reports the payment for the right amount: money taken after "failed".
-			const right = makeNotification(notificationFields(b.order_no), CLIENT_SECRET);
+			h.sandbox.settle({ orderNo: b.order_no }, 'paid');
+			const right = notificationOf(failed);
 			expect(await h.service.notify(right)).toMatchObject({ outcome: 'applied' });
 			expect(await refs()).toEqual([`late:${b.order_no}`]);
 			expect(

@@ -9,6 +9,7 @@ import type { Database } from './db/schema';
 import { isOrderNo } from '../domain/order-no';
 import { isCleanText, TEXT_RULE, textProblem } from '../domain/text';
 import { alreadyDurable } from './db';
+import { readFlags, storeFlags } from './db/flags';
 
 export const MAX_SALES_PER_BATCH = 500;
 const MAX_LINES = 500;
@@ -248,7 +249,7 @@ export async function recordSales(
 								: {
 										id: sale.id,
 										status: 'duplicate',
-										...(prior?.flags ? { flagged: prior.flags.split('|') } : {})
+										...(prior?.flags ? { flagged: readFlags(prior.flags) } : {})
 									}
 						);
 						continue;
@@ -282,7 +283,7 @@ export async function recordSales(
 							discount: sale.discount,
 							total: sale.total,
 							body: JSON.stringify(sale),
-							flags: flags.length ? flags.join('|') : null
+							flags: storeFlags(flags)
 						})
 						.execute();
 					await trx

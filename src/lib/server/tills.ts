@@ -141,6 +141,12 @@ const CACHE_MAX = 1000;
 type TokenCache = Map<string, { till: AuthenticatedTill | null; until: number }>;
 const tokenCache = new WeakMap<object, TokenCache>();
 
+/** The till a token was found to be within TOKEN_CACHE_MS, without asking the database. */
+export function cachedTill(db: Kysely<Database>, token: string): AuthenticatedTill | null {
+	const hit = tokenCache.get(db)?.get(token);
+	return hit && hit.till && hit.until > Date.now() ? hit.till : null;
+}
+
 export async function authenticateCached(
 	db: Kysely<Database>,
 	token: string

@@ -98,10 +98,13 @@ describe('chargeOutcome', () => {
 		expect(chargeOutcome(reply(200, body))).toMatchObject({ kind: 'unknown', chargeId: 'c7' });
 	});
 
-	it('unknown when nothing came back, keeping the transport reason', () => {
-		expect(chargeOutcome({ ok: false, reason: 'not sent: connect ECONNREFUSED' })).toEqual({
+	it('not sent when the connection never came up; unknown when it did and nothing came back', () => {
+		expect(
+			chargeOutcome({ ok: false, reason: 'not sent: connect ECONNREFUSED', sent: false })
+		).toEqual({ kind: 'not_sent', reason: 'not sent: connect ECONNREFUSED' });
+		expect(chargeOutcome({ ok: false, reason: 'socket hang up', sent: true })).toEqual({
 			kind: 'unknown',
-			reason: 'not sent: connect ECONNREFUSED',
+			reason: 'socket hang up',
 			httpStatus: null,
 			raw: null
 		});

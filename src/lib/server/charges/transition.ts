@@ -3,11 +3,8 @@
  * unit-tested. The rules that matter for money:
  * - `paid` is final: nothing moves a charge out of it.
  * - A payment seen after the till was told the charge failed is `paid` with `late`: money
- *   taken that the owner must refund. Only `failed` makes it late: a till shown `pending` or
- *   `unknown` is still waiting for the answer (it never gives up by itself, see
- *   src/lib/till/payment.ts) and records the sale when `paid` comes, even past the deadline. If
- *   the cashier abandoned the wait instead, no sale names the charge and the owner's list
- *   shows it as `unsold`.
+ *   taken that the owner must refund. A till shown `pending` or `unknown` is still waiting
+ *   and records the sale when `paid` comes, even past the deadline.
  * - `unknown` (the charge may have gone through) is never turned into `failed` by the
  *   deadline alone; only a definitive answer from Teegon settles it.
  */
@@ -24,7 +21,7 @@ export type Observation =
 			status?: string;
 	  }
 	| { kind: 'pending'; chargeId?: string | null; channel?: string | null; status?: string }
-	/** Definitive: Teegon refused the charge or reported a failed/closed trade. */
+	/** Definitive: Teegon refused the charge, reported a failed trade, or never got it. */
 	| {
 			kind: 'failed';
 			code: ChargeFailureCode;
@@ -34,10 +31,13 @@ export type Observation =
 	  }
 	/** The outcome could not be learned (timeout, 5xx, …). */
 	| { kind: 'unknown'; reason: string; chargeId?: string | null }
+	/** Asked by order_no, Teegon answered that it has no such charge (yet). */
+	| { kind: 'absent'; reason: string }
 	/** The deadline passed. */
 	| { kind: 'deadline' };
 
 export const DEADLINE_REASON = 'customer did not confirm in time';
+export const NOT_AT_TEEGON_REASON = 'Teegon has no record of this charge';
 
 export type ChargeChange = Partial<
 	Pick<
@@ -51,6 +51,7 @@ export type ChargeChange = Partial<
 		| 'failure_code'
 		| 'late'
 		| 'last_status'
+		| 'absent_since'
 	>
 >;
 
@@ -65,12 +66,18 @@ export function transition(charge: Charge, obs: Observation, now: number): Charg
 		if (o.chargeId && !charge.charge_id) change.charge_id = o.chargeId;
 		if (o.channel && !charge.channel) change.channel = o.channel;
 	};
+	const status = (s: string | undefined) => {
+		if (s && s !== charge.last_status) change.last_status = s;
+	};
+	// Teegon knows the charge after all: it is no longer missing there.
+	if (obs.kind !== 'absent' && obs.kind !== 'unknown' && obs.kind !== 'deadline')
+		if (charge.absent_since !== null) change.absent_since = null;
 	switch (obs.kind) {
 		case 'paid': {
 			fill(obs);
 			if (obs.transactionNo && !charge.transaction_no) change.transaction_no = obs.transactionNo;
 			if (obs.paidAt && !charge.paid_at) change.paid_at = obs.paidAt;
-			if (obs.status && obs.status !== charge.last_status) change.last_status = obs.status;
+			status(obs.status);
 			if (charge.state !== 'paid') {
 				change.state = 'paid';
 				change.failure = null;
@@ -82,14 +89,14 @@ export function transition(charge: Charge, obs: Observation, now: number): Charg
 		}
 		case 'pending': {
 			fill(obs);
-			if (obs.status && obs.status !== charge.last_status) change.last_status = obs.status;
+			status(obs.status);
 			// Teegon knows the charge and it is waiting for the customer: no longer unknown.
 			if (charge.state === 'unknown') change.state = 'pending';
 			break;
 		}
 		case 'failed': {
 			fill(obs);
-			if (obs.status && obs.status !== charge.last_status) change.last_status = obs.status;
+			status(obs.status);
 			if (charge.state === 'pending' || charge.state === 'unknown') {
 				change.state = 'failed';
 				change.failure = obs.reason;
@@ -103,6 +110,13 @@ export function transition(charge: Charge, obs: Observation, now: number): Charg
 				change.state = 'unknown';
 				change.last_status = obs.reason;
 			}
+			break;
+		}
+		case 'absent': {
+			if (isFinal(charge.state)) break;
+			if (charge.absent_since === null) change.absent_since = now;
+			status(obs.reason);
+			if (charge.state === 'pending') change.state = 'unknown';
 			break;
 		}
 		case 'deadline': {

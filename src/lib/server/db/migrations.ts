@@ -268,6 +268,47 @@ const migrations: Record<string, Migration> = {
 		async down(db: Kysely<unknown>) {
 			await db.schema.alterTable('charges').dropColumn('failure_code').execute();
 		}
+	},
+	'0007_charge_absent_since': {
+		// A charge whose reply was lost is asked about by order_no; when Teegon keeps saying it
+		// has no such charge, the charge is failed (not_at_teegon) instead of unknown forever.
+		async up(db: Kysely<unknown>) {
+			await addColumnOnce(db, 'charges', 'absent_since', 'bigint');
+		},
+		async down(db: Kysely<unknown>) {
+			await db.schema.alterTable('charges').dropColumn('absent_since').execute();
+		}
+	},
+	'0008_flags_as_json': {
+		// Flags were delimited text, charges with ',' and sales with '|': one form for both, a
+		// JSON array, so a flag may hold either character.
+		async up(db: Kysely<unknown>) {
+			for (const [table, separator] of [
+				['charges', ','],
+				['sales', '|']
+			] as const) {
+				const rows = await sql<{ id: string; flags: string }>`
+					SELECT id, flags FROM ${sql.table(table)} WHERE flags IS NOT NULL`.execute(db);
+				for (const r of rows.rows) {
+					if (r.flags.startsWith('[')) continue; // a rerun after a crash half-way
+					const json = JSON.stringify(r.flags.split(separator).filter(Boolean));
+					await sql`UPDATE ${sql.table(table)} SET flags = ${json} WHERE id = ${r.id}`.execute(db);
+				}
+			}
+		},
+		async down(db: Kysely<unknown>) {
+			for (const [table, separator] of [
+				['charges', ','],
+				['sales', '|']
+			] as const) {
+				const rows = await sql<{ id: string; flags: string }>`
+					SELECT id, flags FROM ${sql.table(table)} WHERE flags IS NOT NULL`.execute(db);
+				for (const r of rows.rows) {
+					const text = (JSON.parse(r.flags) as string[]).join(separator);
+					await sql`UPDATE ${sql.table(table)} SET flags = ${text} WHERE id = ${r.id}`.execute(db);
+				}
+			}
+		}
 	}
 };
 

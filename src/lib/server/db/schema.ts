@@ -48,7 +48,7 @@ export interface ChargesTable {
 	failure_code: ChargeFailureCode | null;
 	/** Paid after the till had given up: money taken that the owner must refund. */
 	late: number;
-	/** Something the owner must look at ('amount_mismatch', …), comma-separated; null if none. */
+	/** Things the owner must look at ('amount_mismatch', …): a JSON array of text; null if none. */
 	flags: string | null;
 	/** Last trade_status or reason seen from Teegon, for the owner. */
 	last_status: string | null;
@@ -65,6 +65,11 @@ export interface ChargesTable {
 	/** Which server instance is working the charge, and until when (several instances on PostgreSQL). */
 	lease_owner: string | null;
 	lease_until: number | null;
+	/**
+	 * No charge id yet, and asked by order_no Teegon said it has no such charge: since when
+	 * (the first of an unbroken run of such answers). Null otherwise.
+	 */
+	absent_since: number | null;
 }
 
 export interface NotificationsTable {
@@ -76,7 +81,7 @@ export interface NotificationsTable {
 	charge_id: string | null;
 	/** Every field as received, JSON. */
 	fields: string;
-	/** applied | duplicate | orphan | mismatch | ignored */
+	/** applied | orphan | mismatch | refused | unconfirmed | contradicted | ignored */
 	outcome: string;
 	store_id: string | null;
 }
@@ -94,6 +99,7 @@ export interface SalesTable {
 	total: number;
 	/** The sale as the device sent it, JSON. */
 	body: string;
+	/** What the owner must look at about this sale: a JSON array of text; null if none. */
 	flags: string | null;
 }
 

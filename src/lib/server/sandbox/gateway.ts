@@ -113,6 +113,16 @@ export interface Sandbox {
 	timing(): SandboxTiming;
 	/** Changes delays for what is scheduled from now on. */
 	setTiming(timing: Partial<SandboxTiming>): SandboxTiming;
+	/**
+	 * Ends a waiting charge as the customer's phone would: paid or failed. With `notify`, the
+	 * notification is sent as usual; without, it is lost, and only a status query can tell.
+	 * Null when there is no such charge or it is already final.
+	 */
+	settle(
+		ref: { orderNo: string } | { chargeId: string },
+		to: 'paid' | 'failed',
+		opts?: { notify?: boolean }
+	): SandboxCharge | null;
 }
 
 const CHANNEL = { wechat: 'wxbarcodepay_pinganpay', alipay: 'alibarcodepay_pinganpay' } as const;
@@ -329,11 +339,18 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
 
 	function handleStatus(params: Params, res: http.ServerResponse): void {
 		authenticate(params);
+		// The spec names charge_id only; the till asks by order_no when the charge reply was lost.
 		const chargeId = params.charge_id;
-		if (!chargeId) throw new Refusal('charge_id: missing');
-		const record = byId.get(chargeId);
-		if (!record) throw new Refusal(`charge_id: no such charge: ${chargeId}`);
-		log(`sandbox status charge_id=${chargeId} -> ${record.trade_status}`);
+		const orderNo = params.order_no;
+		if (!chargeId && !orderNo) throw new Refusal('charge_id: missing');
+		const record = chargeId ? byId.get(chargeId) : byOrderNo.get(orderNo!);
+		if (!record)
+			throw new Refusal(
+				chargeId ? `charge_id: no such charge: ${chargeId}` : `order_no: no such charge: ${orderNo}`
+			);
+		log(
+			`sandbox status ${chargeId ? `charge_id=${chargeId}` : `order_no=${orderNo}`} -> ${record.trade_status}`
+		);
 		sendJson(res, 200, {
 			result: {
 				charge_id: record.charge_id,
@@ -455,6 +472,26 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
 		chargeCallCount = 0;
 	}
 
+	function settle(
+		ref: { orderNo: string } | { chargeId: string },
+		to: 'paid' | 'failed',
+		settleOpts: { notify?: boolean } = {}
+	): SandboxCharge | null {
+		const record = 'orderNo' in ref ? byOrderNo.get(ref.orderNo) : byId.get(ref.chargeId);
+		if (!record || record.state !== 'pending') return null;
+		cancel(record); // a scheduled confirmation no longer happens
+		record.cancelled = false;
+		record.state = to;
+		record.trade_status = to === 'paid' ? STATUS[record.wallet].paid : STATUS[record.wallet].failed;
+		if (to === 'paid') {
+			record.paidAt = Date.now();
+			record.transaction_no = transactionNo(record.paidAt);
+		}
+		log(`sandbox settle charge_id=${record.charge_id} -> ${record.trade_status}`);
+		if (settleOpts.notify) notify(record, 1);
+		return snapshot(record);
+	}
+
 	function setTiming(next: Partial<SandboxTiming>): SandboxTiming {
 		for (const key of Object.keys(timing) as (keyof SandboxTiming)[]) {
 			const value = next[key];
@@ -506,6 +543,25 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
 			reset();
 			return sendJson(res, 200, { ok: true });
 		}
+		if (path === '/__sandbox/settle' && req.method === 'POST') {
+			const body = await readBody(req);
+			try {
+				const r = JSON.parse(body ?? '') as {
+					order_no?: string;
+					charge_id?: string;
+					to?: string;
+					notify?: boolean;
+				};
+				if (r.to !== 'paid' && r.to !== 'failed') throw new Error('to: must be paid or failed');
+				const ref = r.charge_id ? { chargeId: r.charge_id } : { orderNo: String(r.order_no) };
+				const done = settle(ref, r.to, { notify: r.notify === true });
+				return done
+					? sendJson(res, 200, done)
+					: sendJson(res, 404, { error: 'no such waiting charge' });
+			} catch (err) {
+				return sendJson(res, 400, { error: err instanceof Error ? err.message : String(err) });
+			}
+		}
 		if (path === '/__sandbox/timing' && (req.method === 'GET' || req.method === 'POST')) {
 			if (req.method === 'GET') return sendJson(res, 200, { ...timing });
 			const body = await readBody(req);
@@ -552,6 +608,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
 		reset,
 		timing: () => ({ ...timing }),
 		setTiming,
+		settle,
 		async close() {
 			if (closed) return;
 			closed = true;

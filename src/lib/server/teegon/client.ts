@@ -14,6 +14,7 @@ import type { LookupFunction, Socket } from 'node:net';
 import { formatYuan } from '../../domain/money';
 import { signed } from './sign';
 import { tradeState } from './status';
+import { isoFromUnixSeconds } from './time';
 import type {
 	ChargeOutcome,
 	ChargeRequest,
@@ -59,12 +60,16 @@ export interface TeegonClientOptions {
 export interface TeegonClient extends TeegonApi {
 	charge(req: ChargeRequest, opts?: CallOptions): Promise<ChargeOutcome>;
 	barcodePayStatus(chargeId: string, opts?: CallOptions): Promise<StatusOutcome>;
+	barcodePayStatusByOrderNo(orderNo: string, opts?: CallOptions): Promise<StatusOutcome>;
 	/** Closes the pooled sockets. Calls made afterwards end as `unknown` (not sent). */
 	close(): void;
 }
 
 /** What came back from the wire, before any meaning is given to it. */
-export type Transport = { ok: true; status: number; body: string } | { ok: false; reason: string };
+export type Transport =
+	| { ok: true; status: number; body: string }
+	/** `sent` false: the connection was never up, so not one byte of the request left. */
+	| { ok: false; reason: string; sent: boolean };
 
 type Json = Record<string, unknown>;
 
@@ -99,8 +104,10 @@ export function createTeegonClient(
 		const connectTimeoutMs = opts.connectTimeoutMs ?? defaultConnectTimeout;
 		const timeoutMs = opts.timeoutMs ?? defaultTimeout;
 		const signal = opts.signal;
-		if (closed) return Promise.resolve({ ok: false, reason: 'not sent: client closed' });
-		if (signal?.aborted) return Promise.resolve({ ok: false, reason: 'not sent: aborted' });
+		if (closed)
+			return Promise.resolve({ ok: false, reason: 'not sent: client closed', sent: false });
+		if (signal?.aborted)
+			return Promise.resolve({ ok: false, reason: 'not sent: aborted', sent: false });
 		const body = new URLSearchParams(signed(params, config.clientSecret)).toString();
 
 		return new Promise<Transport>((resolve) => {
@@ -131,7 +138,7 @@ export function createTeegonClient(
 			};
 			const fail = (reason: string) => {
 				if (settled) return;
-				finish({ ok: false, reason: connected ? reason : `not sent: ${reason}` });
+				finish({ ok: false, reason: connected ? reason : `not sent: ${reason}`, sent: connected });
 				req.destroy();
 			};
 			const onConnected = () => {
@@ -198,7 +205,9 @@ export function createTeegonClient(
 				? field('charge_id', outcome.chargeId)
 				: outcome.kind === 'refused'
 					? field('error', outcome.error)
-					: `${field('reason', outcome.reason)} ${field('http', outcome.httpStatus)}`;
+					: outcome.kind === 'not_sent'
+						? field('reason', outcome.reason)
+						: `${field('reason', outcome.reason)} ${field('http', outcome.httpStatus)}`;
 		log(
 			`teegon ${field('rid', requestId)} call=charge ${field('order_no', request.orderNo)} ` +
 				`${field('auth_code', maskAuthCode(request.authCode))} ${field('amount', amount)} ` +
@@ -207,22 +216,23 @@ export function createTeegonClient(
 		return outcome;
 	}
 
-	async function barcodePayStatus(
-		chargeId: string,
-		opts: CallOptions = {}
+	async function status(
+		about: { charge_id: string } | { order_no: string },
+		opts: CallOptions
 	): Promise<StatusOutcome> {
 		const started = performance.now();
 		const requestId = opts.requestId ?? randomUUID();
-		const params = { client_id: config.clientId, charge_id: chargeId };
-		const outcome = statusOutcome(await post('/charge/barcode_pay_status', params, opts), chargeId);
+		const params = { client_id: config.clientId, ...about };
+		const outcome = statusOutcome(await post('/charge/barcode_pay_status', params, opts), about);
 		const detail =
 			outcome.kind === 'status'
 				? `${field('trade_status', outcome.tradeStatus)} state=${outcome.state}`
 				: outcome.kind === 'error'
 					? field('error', outcome.error)
 					: `${field('reason', outcome.reason)} ${field('http', outcome.httpStatus)}`;
+		const [name, value] = Object.entries(about)[0]!;
 		log(
-			`teegon ${field('rid', requestId)} call=barcode_pay_status ${field('charge_id', chargeId)} ` +
+			`teegon ${field('rid', requestId)} call=barcode_pay_status ${field(name, value)} ` +
 				`outcome=${outcome.kind} ${detail} ms=${Math.round(performance.now() - started)}`
 		);
 		return outcome;
@@ -230,7 +240,8 @@ export function createTeegonClient(
 
 	return {
 		charge,
-		barcodePayStatus,
+		barcodePayStatus: (chargeId, opts = {}) => status({ charge_id: chargeId }, opts),
+		barcodePayStatusByOrderNo: (orderNo, opts = {}) => status({ order_no: orderNo }, opts),
 		close() {
 			closed = true;
 			agent.destroy();
@@ -244,12 +255,12 @@ export function createTeegonClient(
  * `error` text (`refusal`). Otherwise the JSON object and its error text, for the caller to read.
  */
 type Envelope =
-	| { done: true; unknown: string; httpStatus: number | null; raw: unknown }
+	| { done: true; unknown: string; httpStatus: number | null; raw: unknown; sent?: boolean }
 	| { done: true; refusal: string; httpStatus: number; raw: unknown }
 	| { done: false; json: Json; error: string | null; httpStatus: number; raw: unknown };
 
 function envelope(t: Transport): Envelope {
-	if (!t.ok) return { done: true, unknown: t.reason, httpStatus: null, raw: null };
+	if (!t.ok) return { done: true, unknown: t.reason, httpStatus: null, raw: null, sent: t.sent };
 	const json = parseJson(t.body);
 	const raw = json ?? t.body.slice(0, 500);
 	const unknown = (reason: string): Envelope => ({
@@ -277,7 +288,9 @@ export function chargeOutcome(t: Transport): ChargeOutcome {
 	if (e.done)
 		return 'refusal' in e
 			? { kind: 'refused', error: e.refusal, httpStatus: e.httpStatus, raw: e.raw }
-			: { kind: 'unknown', reason: e.unknown, httpStatus: e.httpStatus, raw: e.raw };
+			: e.sent === false
+				? { kind: 'not_sent', reason: e.unknown }
+				: { kind: 'unknown', reason: e.unknown, httpStatus: e.httpStatus, raw: e.raw };
 	const { json, error, raw } = e;
 	const unknown = (reason: string, chargeId: string | null = null): ChargeOutcome => ({
 		kind: 'unknown',
@@ -300,7 +313,7 @@ export function chargeOutcome(t: Transport): ChargeOutcome {
 				chargeId,
 				channel,
 				transactionNo: optionalText(result.transaction_no),
-				paidAt: paidAt(result.time_paid),
+				paidAt: isoFromUnixSeconds(result.time_paid),
 				raw
 			};
 		if (result.paid === false || result.paid === 'false')
@@ -312,8 +325,15 @@ export function chargeOutcome(t: Transport): ChargeOutcome {
 	return unknown('reply has neither a result nor an error');
 }
 
-/** The meaning of a barcode_pay_status reply. Exported for tests of odd replies. */
-export function statusOutcome(t: Transport, chargeId: string): StatusOutcome {
+/**
+ * The meaning of a barcode_pay_status reply to a query `about` a charge id or an order_no.
+ * Exported for tests of odd replies.
+ */
+export function statusOutcome(
+	t: Transport,
+	about: string | { charge_id: string } | { order_no: string }
+): StatusOutcome {
+	const asked = typeof about === 'string' ? { charge_id: about } : about;
 	const e = envelope(t);
 	if (e.done)
 		return 'refusal' in e
@@ -330,11 +350,15 @@ export function statusOutcome(t: Transport, chargeId: string): StatusOutcome {
 	const result = json.result;
 	// "error absent or null means the query worked; then read trade_status".
 	if (error === null && isObject(result) && typeof result.trade_status === 'string') {
-		const about = idText(result.charge_id);
-		if (about !== null && about !== chargeId)
-			return unknown(`reply is about charge ${about}, not ${chargeId}`);
+		const chargeId = idText(result.charge_id);
+		const orderNo = idText(result.order_no);
+		// A reply about another charge or order than the one asked is no answer about ours.
+		if ('charge_id' in asked && chargeId !== null && chargeId !== asked.charge_id)
+			return unknown(`reply is about charge ${chargeId}, not ${asked.charge_id}`);
+		if ('order_no' in asked && orderNo !== asked.order_no)
+			return unknown(`reply is about order ${orderNo ?? '(none)'}, not ${asked.order_no}`);
 		const tradeStatus = result.trade_status;
-		return { kind: 'status', state: tradeState(tradeStatus), tradeStatus, raw };
+		return { kind: 'status', state: tradeState(tradeStatus), tradeStatus, chargeId, orderNo, raw };
 	}
 	if (error !== null && !isObject(result))
 		return { kind: 'error', error, httpStatus: e.httpStatus, raw };
@@ -373,14 +397,6 @@ function idText(v: unknown): string | null {
 
 function optionalText(v: unknown): string | null {
 	return idText(v);
-}
-
-/** `time_paid` is Unix seconds (0 when not paid); returned as ISO 8601. */
-function paidAt(v: unknown): string | null {
-	const seconds = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
-	if (typeof seconds === 'number' && seconds > 0 && seconds < 1e11)
-		return new Date(seconds * 1000).toISOString();
-	return null;
 }
 
 function describeError(err: Error & { code?: string }): string {

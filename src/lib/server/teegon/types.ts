@@ -36,6 +36,8 @@ export type ChargeOutcome =
 	  }
 	| { kind: 'pending'; chargeId: string; channel: string | null; raw: unknown }
 	| { kind: 'refused'; error: string; httpStatus: number; raw: unknown }
+	/** Not one byte reached Teegon (connection refused, DNS, connect timeout): nothing happened there. */
+	| { kind: 'not_sent'; reason: string }
 	/**
 	 * `chargeId`: the id an odd reply still carried (a result without a paid flag, say), so the
 	 * charge can be settled by status queries; without one only a notification can settle it.
@@ -54,7 +56,16 @@ export type TradeState = 'paid' | 'failed' | 'pending' | 'unknown';
 
 /** What a barcode_pay_status call ended in. */
 export type StatusOutcome =
-	| { kind: 'status'; state: TradeState; tradeStatus: string; raw: unknown }
+	| {
+			kind: 'status';
+			state: TradeState;
+			tradeStatus: string;
+			/** The charge the reply is about (result.charge_id), if it names one. */
+			chargeId: string | null;
+			/** result.order_no, if the reply names one. */
+			orderNo: string | null;
+			raw: unknown;
+	  }
 	/** Teegon answered with an `error` for the query itself: the payment's state is not known. */
 	| { kind: 'error'; error: string; httpStatus: number; raw: unknown }
 	| { kind: 'unknown'; reason: string; httpStatus: number | null; raw: unknown };
@@ -63,5 +74,12 @@ export type StatusOutcome =
 export interface TeegonApi {
 	charge(req: ChargeRequest, opts?: { timeoutMs?: number }): Promise<ChargeOutcome>;
 	barcodePayStatus(chargeId: string, opts?: { timeoutMs?: number }): Promise<StatusOutcome>;
+	/**
+	 * The same query naming the merchant's order_no instead of a charge id, for a charge whose
+	 * reply was lost: the spec's query names charge_id only; the till sends order_no in its
+	 * place and reads an `error` answer as "Teegon has no such charge" (README, "How a payment
+	 * is settled").
+	 */
+	barcodePayStatusByOrderNo(orderNo: string, opts?: { timeoutMs?: number }): Promise<StatusOutcome>;
 	close(): void;
 }
