@@ -2,6 +2,7 @@
  * The store's product catalog on the server. Each change bumps the store's catalog version,
  * so devices pull only what changed since the version they hold (GET /api/catalog?since=N).
  */
+import { textProblem } from '../domain/text';
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { formatYuan, parseYuan, type Fen } from '../domain/money';
@@ -365,9 +366,7 @@ export function parseProductsCsv(text: string): ProductInput[] {
 		if (!name || name.length > 100)
 			errors.push(new CsvError(lineNo, 'name', 'must be 1 to 100 characters'));
 		// A sale naming it would be refused by the server (sales.ts) after it was paid.
-		// eslint-disable-next-line no-control-regex -- control characters are what this refuses
-		else if (/[\u0000-\u001f\u007f]/.test(name))
-			errors.push(new CsvError(lineNo, 'name', 'must not contain control characters'));
+		else if (textProblem(name)) errors.push(new CsvError(lineNo, 'name', textProblem(name)!));
 		else if (price === null)
 			errors.push(
 				new CsvError(lineNo, 'price', `must be yuan with at most two decimals, got "${priceText}"`)

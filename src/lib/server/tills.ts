@@ -2,6 +2,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from './db/schema';
+import { textProblem } from '../domain/text';
 
 export interface AuthenticatedTill {
 	id: string;
@@ -47,6 +48,9 @@ export async function createTill(
 		throw new RangeError('--store: a store name of 1 to 100 characters is required');
 	if (!tillName || tillName.length > 100)
 		throw new RangeError('--name: a till name of 1 to 100 characters is required');
+	const problem = textProblem(storeName) ?? textProblem(tillName);
+	if (problem)
+		throw new RangeError(`${textProblem(storeName) ? '--store' : '--name'}: ${problem}`);
 	const store = await findOrCreateStore(db, storeName);
 	const token = opts.token ?? newToken();
 	const till = {
