@@ -49,8 +49,7 @@ export async function createTill(
 	if (!tillName || tillName.length > 100)
 		throw new RangeError('--name: a till name of 1 to 100 characters is required');
 	const problem = textProblem(storeName) ?? textProblem(tillName);
-	if (problem)
-		throw new RangeError(`${textProblem(storeName) ? '--store' : '--name'}: ${problem}`);
+	if (problem) throw new RangeError(`${textProblem(storeName) ? '--store' : '--name'}: ${problem}`);
 	const store = await findOrCreateStore(db, storeName);
 	const token = opts.token ?? newToken();
 	const till = {

@@ -9,6 +9,11 @@ import { createHash, randomUUID } from 'node:crypto';
 import { parseYuan } from '../../domain/money';
 import { isUniqueViolation } from '../db';
 import type { Charge } from '../db/schema';
+import {
+	NOTIFICATION_CALL_STATUS,
+	NOTIFICATION_FIELDS,
+	OBSERVED_EXTRA_FIELDS
+} from '../teegon/notification';
 import { verify } from '../teegon/sign';
 import { tradeState } from '../teegon/status';
 import { isoFromUnixSeconds } from '../teegon/time';
@@ -17,28 +22,11 @@ import { observeStatus, unlistedStatus } from './observe';
 import type { ChargeStore } from './store';
 import type { Observation } from './transition';
 
-/**
- * The notification's fields: the vendor's table, `sign`, and the extras observed in real
- * notifications (payment_no, buyer_openid, event_time). Any other field is refused.
- */
-export const NOTIFICATION_FIELDS: ReadonlySet<string> = new Set([
-	'amount',
-	'bank',
-	'buyer',
-	'channel',
-	'charge_id',
-	'device_info',
-	'is_success',
-	'metadata',
-	'order_no',
-	'pay_time',
-	'real_amount',
-	'status',
-	'timestamp',
-	'sign',
-	'payment_no',
-	'buyer_openid',
-	'event_time'
+/** Every field a notification may carry; any other is refused. */
+const ALLOWED_FIELDS: ReadonlySet<string> = new Set([
+	...NOTIFICATION_FIELDS,
+	...OBSERVED_EXTRA_FIELDS,
+	'sign'
 ]);
 const REQUIRED_FIELDS = ['order_no', 'amount', 'is_success', 'charge_id'] as const;
 
@@ -150,7 +138,7 @@ export class NotificationReceiver {
 
 	#shapeProblem(fields: Record<string, string>): string | null {
 		for (const name of Object.keys(fields))
-			if (!NOTIFICATION_FIELDS.has(name)) return `field ${name}: not a field Teegon notifies`;
+			if (!ALLOWED_FIELDS.has(name)) return `field ${name}: not a field Teegon notifies`;
 		for (const name of REQUIRED_FIELDS) if (!fields[name]) return `field ${name}: missing`;
 		if (parseYuan(fields.amount!) === null) return 'field amount: not a yuan amount';
 		return null;
@@ -283,9 +271,6 @@ export class NotificationReceiver {
 	}
 }
 
-/** The `status` Teegon's table gives a notification: the call's status, not a trade status. */
-const CALL_STATUS = 'trade_status_sync';
-
 /**
  * A failure notification: failed at once when its status is the call's status or a trade
  * status that means failed; waiting when it says the customer is still confirming; not known
@@ -298,7 +283,7 @@ function failureObservation(fields: Record<string, string>): Observation {
 	if (state === 'pending') return { kind: 'pending', chargeId, status };
 	if (state === 'failed')
 		return { kind: 'failed', code: 'declined', reason: `Teegon: ${status}`, chargeId, status };
-	if (status === CALL_STATUS || status === '')
+	if (status === NOTIFICATION_CALL_STATUS || status === '')
 		return {
 			kind: 'failed',
 			code: 'declined',

@@ -2,7 +2,7 @@
  * A Teegon sandbox gateway. Teegon offers no public sandbox, so the till ships one: a real
  * HTTP server speaking the same protocol on the same paths (charge, barcode_pay_status,
  * signed notifications with retries), so the till's code cannot tell it from Teegon.
- * See ../shared/docs/teegon-protocol.md.
+ * See docs/teegon.md.
  *
  * The outcome of a charge is chosen by the last two digits of the payment code, like a
  * provider's test cards (SCENARIOS below). Codes shaped like Alipay's (16–24 digits

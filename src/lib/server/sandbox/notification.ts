@@ -2,28 +2,13 @@
  * Teegon's asynchronous notification (服务器异步通知): a signed, form-encoded POST to the
  * merchant's notify_url, sent server to server (so without an Origin header). Used by the
  * sandbox gateway, and by tests that forge or replay notifications.
- * See ../shared/docs/teegon-protocol.md "The notification and its reply".
+ * See docs/teegon.md "Notification".
  */
 import http from 'node:http';
 import https from 'node:https';
 import { signed } from '../teegon/sign';
 
-/** The fields Teegon's notification carries, besides `sign`. Extra fields may occur. */
-export const NOTIFICATION_FIELDS = [
-	'amount',
-	'bank',
-	'buyer',
-	'channel',
-	'charge_id',
-	'device_info',
-	'is_success',
-	'metadata',
-	'order_no',
-	'pay_time',
-	'real_amount',
-	'status',
-	'timestamp'
-] as const;
+export { NOTIFICATION_FIELDS } from '../teegon/notification';
 
 /** Adds a valid `sign` over every given field (replacing any `sign` already there). */
 export function makeNotification(

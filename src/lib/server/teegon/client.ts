@@ -1,6 +1,6 @@
 /**
  * The Teegon barcode-pay client: charge and barcode_pay_status over HTTP(S), signed right
- * before sending. See ../shared/docs/teegon-protocol.md.
+ * before sending. See docs/teegon.md.
  *
  * Every call resolves to a typed outcome and never throws for anything the network or
  * Teegon does. The one rule that matters: a reply that does not say for certain what

@@ -1,6 +1,6 @@
 /**
  * Teegon's signature (签名), the one place it is computed. See
- * ../shared/docs/teegon-protocol.md "Signing": every parameter except `sign` (empty values
+ * docs/teegon.md "Signing": every parameter except `sign` (empty values
  * included), sorted by name in plain byte order, concatenated as name+value, wrapped in the
  * client_secret on both sides, MD5 over UTF-8, upper-case hex.
  */

@@ -1,6 +1,5 @@
 /**
- * What Teegon's `trade_status` values and payment codes mean. See
- * ../shared/docs/teegon-protocol.md "trade_status values" and "Payment code formats".
+ * What Teegon's `trade_status` values mean (docs/teegon.md "trade_status").
  */
 import type { TradeState, Wallet } from './types';
 

@@ -1,4 +1,4 @@
-/** Typed values of Teegon's barcode-pay calls. See ../shared/docs/teegon-protocol.md. */
+/** Typed values of Teegon's barcode-pay calls (docs/teegon.md). */
 import type { Fen } from '$lib/domain/money';
 
 export interface TeegonClientConfig {
