@@ -185,3 +185,36 @@ describe('product CSV', () => {
 		expect(() => parseProductsCsv('name,price,barcode\nX,200000000.00,1234\n')).toThrow();
 	});
 });
+
+describe.each(engines)('importing the same CSV again ($name)', (engine) => {
+	test('changes nothing: products without a barcode are matched by name, no new version', async () => {
+		const db = await openDatabase(engine.fresh());
+		try {
+			const store = await findOrCreateStore(db.db, 'Reimport Store');
+			const csv =
+				'name,price,barcode,category\n散装花生,12.80,,干货\n矿泉水,2.00,6901234560022,饮料\n';
+			const first = await upsertProducts(db.db, store.id, parseProductsCsv(csv));
+			expect(first).toMatchObject({ inserted: 2, updated: 0, unchanged: 0 });
+			const again = await upsertProducts(db.db, store.id, parseProductsCsv(csv));
+			expect(again).toMatchObject({
+				inserted: 0,
+				updated: 0,
+				unchanged: 2,
+				version: first.version
+			});
+			const all = await catalogChanges(db.db, store.id, 0);
+			expect(all.products.map((p) => p.name).sort()).toEqual(['散装花生', '矿泉水']);
+			// A changed price of the unbarcoded product updates it in place.
+			const changed = await upsertProducts(
+				db.db,
+				store.id,
+				parseProductsCsv('name,price,barcode,category\n散装花生,13.50,,干货\n')
+			);
+			expect(changed).toMatchObject({ inserted: 0, updated: 1 });
+			const after = await catalogChanges(db.db, store.id, first.version);
+			expect(after.products).toEqual([expect.objectContaining({ name: '散装花生', price: 1350 })]);
+		} finally {
+			await db.close();
+		}
+	});
+});

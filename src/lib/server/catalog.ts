@@ -98,15 +98,17 @@ export interface ProductInput {
 }
 
 /**
- * Inserts products, or updates the one that already has one of the same barcodes. A row whose
- * barcodes belong to two products, or a barcode named by two rows, is refused (RangeError):
- * a barcode would otherwise scan to either product.
+ * Inserts products, or updates the one that already has one of the same barcodes; a row with
+ * no barcode updates the product of the same name that has none. A row that changes nothing
+ * is left alone (no new catalog version), so importing the same file twice changes nothing.
+ * A row whose barcodes belong to two products, or a barcode named by two rows, is refused
+ * (RangeError): a barcode would otherwise scan to either product.
  */
 export async function upsertProducts(
 	db: Kysely<Database>,
 	storeId: string,
 	products: ProductInput[]
-): Promise<{ inserted: number; updated: number; version: number }> {
+): Promise<{ inserted: number; updated: number; unchanged: number; version: number }> {
 	const named = new Map<string, number>();
 	products.forEach((p, i) => {
 		for (const b of p.barcodes) {
@@ -127,20 +129,29 @@ export async function upsertProducts(
 		let version = await catalogVersion(trx, storeId);
 		let inserted = 0;
 		let updated = 0;
+		let unchanged = 0;
 		const existing = await trx
 			.selectFrom('products')
-			.select(['id', 'barcodes'])
+			.selectAll()
 			.where('store_id', '=', storeId)
 			.where('deleted', '=', 0)
 			.execute();
+		const byId = new Map(existing.map((e) => [e.id, e]));
 		const byBarcode = new Map<string, string>();
-		for (const e of existing)
-			for (const b of JSON.parse(e.barcodes) as string[]) byBarcode.set(b, e.id);
+		/** Products without a barcode, by name: what a row without one updates. */
+		const unbarcodedByName = new Map<string, string>();
+		for (const e of existing) {
+			const codes = JSON.parse(e.barcodes) as string[];
+			for (const b of codes) byBarcode.set(b, e.id);
+			if (codes.length === 0 && !unbarcodedByName.has(e.name)) unbarcodedByName.set(e.name, e.id);
+		}
 		/** Existing product id → the row (1-based) of this import that updates it. */
 		const updatedBy = new Map<string, number>();
 		for (const [i, p] of products.entries()) {
-			version += 1;
-			const ids = [...new Set(p.barcodes.map((b) => byBarcode.get(b)).filter(Boolean))];
+			const ids =
+				p.barcodes.length === 0
+					? [unbarcodedByName.get(p.name)].filter(Boolean)
+					: [...new Set(p.barcodes.map((b) => byBarcode.get(b)).filter(Boolean))];
 			if (ids.length > 1)
 				throw new RangeError(
 					`"${p.name}": its barcodes ${p.barcodes.join('|')} belong to ${ids.length} different products`
@@ -154,16 +165,24 @@ export async function upsertProducts(
 					`product ${i + 1} ("${p.name}") and product ${earlier} ("${products[earlier - 1]!.name}") both match one existing product by barcode: put them in one row`
 				);
 			if (id !== undefined) updatedBy.set(id, i + 1);
-			const values = {
+			const fields = {
 				name: p.name,
 				price: p.price,
 				barcodes: JSON.stringify(p.barcodes),
 				category: p.category ?? null,
 				pinyin: p.pinyin ?? null,
-				favourite: p.favourite ? 1 : 0,
-				version,
-				deleted: 0
+				favourite: p.favourite ? 1 : 0
 			};
+			const before = id === undefined ? undefined : byId.get(id);
+			if (
+				before &&
+				(Object.keys(fields) as (keyof typeof fields)[]).every((k) => before[k] === fields[k])
+			) {
+				unchanged++;
+				continue;
+			}
+			version += 1;
+			const values = { ...fields, version, deleted: 0 };
 			if (id) {
 				await trx.updateTable('products').set(values).where('id', '=', id).execute();
 				updated++;
@@ -174,10 +193,11 @@ export async function upsertProducts(
 					.values({ id: newId, store_id: storeId, ...values })
 					.execute();
 				for (const b of p.barcodes) byBarcode.set(b, newId);
+				if (p.barcodes.length === 0) unbarcodedByName.set(p.name, newId);
 				inserted++;
 			}
 		}
-		return { inserted, updated, version };
+		return { inserted, updated, unchanged, version };
 	});
 }
 

@@ -191,8 +191,11 @@ export function bearerToken(header: string | null): string | null {
 	return m ? m[1]! : null;
 }
 
-export const DEMO_STORE = '演示商店 Demo Store';
-export const DEMO_TILL = '1号收银台 Till 1';
+// Chinese only: the demo's names are data on a Chinese screen (the UI language is the till's).
+export const DEMO_STORE = '演示商店';
+export const DEMO_TILL = '1号收银台';
+/** The names an earlier version gave the demo, renamed at start. */
+const OLD_DEMO_NAMES = { store: '演示商店 Demo Store', till: '1号收银台 Till 1' };
 
 /**
  * Sandbox mode's demo till, so the quick start sells with no set-up. Its token is derived
@@ -209,7 +212,23 @@ export async function ensureDemoTill(
 ): Promise<{ token: string; till: AuthenticatedTill }> {
 	const token = demoToken(sandboxSecret);
 	const found = await authenticate(db, token);
-	if (found) return { token, till: found };
+	if (found) {
+		if (found.storeName !== OLD_DEMO_NAMES.store && found.name !== OLD_DEMO_NAMES.till)
+			return { token, till: found };
+		await db
+			.updateTable('stores')
+			.set({ name: DEMO_STORE })
+			.where('id', '=', found.storeId)
+			.where('name', '=', OLD_DEMO_NAMES.store)
+			.execute();
+		await db
+			.updateTable('tills')
+			.set({ name: DEMO_TILL })
+			.where('id', '=', found.id)
+			.where('name', '=', OLD_DEMO_NAMES.till)
+			.execute();
+		return { token, till: (await authenticate(db, token))! };
+	}
 	await createTill(db, { store: DEMO_STORE, name: DEMO_TILL, token });
 	const till = await authenticate(db, token);
 	if (!till) throw new Error('demo till could not be created');
