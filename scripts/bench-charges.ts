@@ -1,87 +1,126 @@
 /**
- * `npm run bench:charges`: charges per second and server-added latency of POST /api/charges
- * on the built till (SQLite, live mode against the sandbox answering at once), against a
- * floor measured in the same run: a bare Node http handler that signs and forwards the same
- * request (scripts/bench/floor.ts). Needs `npm run build` first.
- *
- * BENCH_PROCESSES (3) floor processes and as many till processes (each its own SQLite file),
- * their samples pooled. Two phases, floor and till rounds taking turns, driven from this process:
- * - latency: one request at a time (BENCH_LATENCY_REQUESTS, default 500 per round), so the
- *   figures are what the server adds, not queueing;
- * - throughput: BENCH_CONCURRENCY (32) at once, BENCH_REQUESTS (3000) per round.
- * BENCH_ROUNDS (3) rounds of each per process. BENCH_PROFILE=1: the first till writes a CPU
- * profile to /tmp/prof. BENCH_DIR: where the SQLite files go (default the system temp folder).
- * Codes end in 06 (paid at once, no notification) so both sides do the same gateway work.
+ * `npm run bench:charges`: POST /api/charges through SvelteKit on the built till (`server.js`,
+ * SQLite file, live mode against the sandbox answering at once), three ways:
+ * - 50 tills at 500 charges/s in all (BENCH_TILLS, BENCH_RATE), each till its own token and
+ *   connection, for BENCH_SECONDS (10): the latency each till sees, counted from when its
+ *   charge was due (a late send counts), and what the server adds to it: the time the till
+ *   saw minus the time the server's own Teegon call took (read from the server's log);
+ * - the same 50 tills as fast as they can (each sends its next charge on the answer): the
+ *   most charges per second;
+ * - one at a time (BENCH_SEQUENTIAL, 500 per side, in turns): the till's median against a
+ *   floor in the same run, a bare Node handler that signs and forwards the same request with
+ *   the same Teegon client (scripts/bench/floor.ts).
+ * Targets (docs/benchmarks.md): 500 charges/s from 50 tills with p99 added ≤ 10 ms; one at a
+ * time, the median within 3× the floor's. Codes end in 06 (paid at once, no notification).
+ * Needs `npm run build` first. The load, the sandbox, the floor and the till share the machine.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../src/lib/server/db';
 import { createTill } from '../src/lib/server/tills';
-import { freePort } from '../tests/helpers/server';
+import { freePort, startProcess, stop } from './bench/processes';
+import { describe, median, percentile } from './bench/stats';
 
-const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 3000);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
-const LATENCY_REQUESTS = Number(process.env.BENCH_LATENCY_REQUESTS ?? 500);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const PROCESSES = Number(process.env.BENCH_PROCESSES ?? 3);
+const TILLS = Number(process.env.BENCH_TILLS ?? 50);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const RATE = Number(process.env.BENCH_RATE ?? 500);
+const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 500);
 const ID = 'bench-client';
 const SECRET = 'bench-secret';
 
-function startProcess(
-	cmd: string,
-	args: string[],
-	env: Record<string, string>,
-	ready: RegExp
-): Promise<{ proc: ChildProcess; match: RegExpMatchArray }> {
-	return new Promise((resolve, reject) => {
-		const proc = spawn(cmd, args, {
-			env: { ...process.env, ...env },
-			stdio: ['ignore', 'pipe', 'pipe']
-		});
-		let out = '';
-		let started = false;
-		// Once ready, output is drained and dropped: the till logs a line per Teegon call.
-		const onData = (d: Buffer) => {
-			if (started) return;
-			out += d.toString();
-			const m = out.match(ready);
-			if (m) {
-				started = true;
-				resolve({ proc, match: m });
-			}
-		};
-		proc.stdout!.on('data', onData);
-		proc.stderr!.on('data', (d: Buffer) => {
-			if (!started) out += d.toString();
-		});
-		proc.once('exit', (code) =>
-			reject(new Error(`${cmd} ${args.join(' ')} exited ${code}:\n${out}`))
-		);
+if (!existsSync('build/index.js')) {
+	console.error('build/ is missing: run `npm run build` first');
+	process.exit(1);
+}
+
+const children: ChildProcess[] = [];
+const env = { TEEGON_CLIENT_ID: ID, TEEGON_CLIENT_SECRET: SECRET };
+
+const sandbox = await startProcess(
+	process.execPath,
+	['--import', 'tsx', 'scripts/bench/quiet-sandbox.ts'],
+	{ SANDBOX_CLIENT_ID: ID, SANDBOX_CLIENT_SECRET: SECRET },
+	/READY (\S+)/
+);
+children.push(sandbox.proc);
+const gateway = sandbox.match[1]!;
+
+// The till's database, with one till (and token) per simulated counter.
+const dbFile = join(
+	mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), 'bench-charges-')),
+	'till.db'
+);
+const db = await openDatabase({ kind: 'sqlite', file: dbFile });
+const tokens: string[] = [];
+for (let i = 0; i < TILLS; i++)
+	tokens.push((await createTill(db.db, { store: '基准店', name: `${i + 1}号收银台` })).token);
+await db.close();
+
+/** The till's own time for each Teegon charge call, by order_no, read from its log. */
+const teegonMs = new Map<string, number>();
+const port = await freePort();
+const till = await startProcess(
+	process.execPath,
+	// BENCH_PROFILE=DIR: the till writes a CPU profile there when it stops.
+	[
+		...(process.env.BENCH_PROFILE
+			? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
+			: []),
+		'server.js'
+	],
+	{
+		...env,
+		PORT: String(port),
+		HOST: '127.0.0.1',
+		ORIGIN: `http://127.0.0.1:${port}`,
+		PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+		TEEGON_BASE_URL: gateway,
+		DATABASE_URL: dbFile
+	},
+	/Listening on/,
+	(line) => {
+		const m = /call=charge order_no=(\S+) .* ms=(\d+)/.exec(line);
+		if (m) teegonMs.set(m[1]!, Number(m[2]));
+	}
+);
+children.push(till.proc);
+const floor = await startProcess(
+	process.execPath,
+	['--import', 'tsx', 'scripts/bench/floor.ts'],
+	{ ...env, TEEGON_BASE_URL: gateway },
+	/READY (\S+)/
+);
+children.push(floor.proc);
+const tillUrl = `http://127.0.0.1:${port}`;
+const floorUrl = floor.match[1]!;
+
+let seq = 0;
+function chargeBody(): { order: string; body: string } {
+	const i = seq++;
+	const order = `B${process.pid}x${i}`;
+	const body = JSON.stringify({
+		order_no: order,
+		amount: '12.34',
+		subject: '基准测试',
+		auth_code: `13${String(i).padStart(14, '0')}06`
 	});
+	return { order, body };
 }
 
-interface Server {
-	kind: 'floor' | 'till' | 'till B';
-	url: string;
-	proc: ChildProcess;
-	token: string | null;
-}
-
-const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-function post(url: URL, body: string, token: string | null): Promise<number> {
+function post(base: string, agent: Agent, token: string | null, body: string): Promise<number> {
 	return new Promise((resolve, reject) => {
-		const t0 = process.hrtime.bigint();
+		const t0 = performance.now();
 		const req = request(
-			url,
+			new URL('/api/charges', base),
 			{
 				method: 'POST',
 				agent,
 				headers: {
 					'content-type': 'application/json',
-					accept: 'application/json', // as the till sends it; the fast path needs it
+					accept: 'application/json',
 					'content-length': Buffer.byteLength(body),
 					...(token ? { authorization: `Bearer ${token}` } : {})
 				}
@@ -90,7 +129,7 @@ function post(url: URL, body: string, token: string | null): Promise<number> {
 				res.resume();
 				res.on('end', () =>
 					res.statusCode === 200
-						? resolve(Number(process.hrtime.bigint() - t0) / 1e6)
+						? resolve(performance.now() - t0)
 						: reject(new Error(`HTTP ${res.statusCode}`))
 				);
 			}
@@ -100,176 +139,85 @@ function post(url: URL, body: string, token: string | null): Promise<number> {
 	});
 }
 
-function get(url: URL, token: string | null): Promise<void> {
-	return new Promise((resolve, reject) => {
-		const req = request(
-			url,
-			{ agent, headers: token ? { authorization: `Bearer ${token}` } : {} },
-			(res) => {
-				res.resume();
-				res.on('end', () =>
-					res.statusCode === 200
-						? resolve()
-						: reject(new Error(`GET ${url}: HTTP ${res.statusCode}`))
-				);
-			}
-		);
-		req.on('error', reject);
-		req.end();
-	});
+// Every till has served its page and asked who it is, as a till in a shop has before it charges.
+const agents = tokens.map(() => new Agent({ keepAlive: true, maxSockets: 1 }));
+await fetch(`${tillUrl}/`).then((r) => r.text());
+for (const [i, token] of tokens.entries()) {
+	await fetch(`${tillUrl}/api/me`, { headers: { authorization: `Bearer ${token}` } });
+	for (let k = 0; k < 5; k++) await post(tillUrl, agents[i]!, token, chargeBody().body);
 }
+const floorAgent = new Agent({ keepAlive: true, maxSockets: TILLS });
+for (let k = 0; k < 200; k++) await post(floorUrl, floorAgent, null, chargeBody().body);
 
-let seq = 0;
-async function round(
-	base: string,
-	token: string | null,
-	n: number,
-	concurrency = CONCURRENCY
-): Promise<{ latencies: number[]; seconds: number }> {
-	const url = new URL('/api/charges', base);
-	const latencies: number[] = [];
-	let next = 0;
+// --- 50 tills at once ---------------------------------------------------------------------
+type Sample = { order: string; ms: number; sentLateMs: number };
+
+/** Each till sends a charge every `intervalMs` (null: the next as soon as one is answered). */
+async function load(base: string, withTokens: boolean, intervalMs: number | null) {
+	const samples: Sample[] = [];
+	let errors = 0;
 	const t0 = performance.now();
-	const worker = async () => {
-		while (next < n) {
-			next++;
-			const i = seq++;
-			const code = `13${String(i).padStart(14, '0')}06`;
-			const body = JSON.stringify({
-				order_no: `B${process.pid}x${i}`,
-				amount: '12.34',
-				subject: '基准测试',
-				auth_code: code
-			});
-			latencies.push(await post(url, body, token));
-		}
-	};
-	await Promise.all(Array.from({ length: concurrency }, worker));
-	return { latencies, seconds: (performance.now() - t0) / 1000 };
-}
-
-const pct = (xs: number[], p: number) => {
-	const s = [...xs].sort((a, b) => a - b);
-	return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-};
-const median = (xs: number[]) => pct(xs, 50);
-
-async function main() {
-	if (!existsSync('build/index.js')) throw new Error('run `npm run build` first');
-	const tsx = join('node_modules', '.bin', 'tsx');
-	const sbEnv = { SANDBOX_CLIENT_ID: ID, SANDBOX_CLIENT_SECRET: SECRET };
-	const sandbox = await startProcess(tsx, ['scripts/bench/quiet-sandbox.ts'], sbEnv, /READY (\S+)/);
-	const gateway = sandbox.match[1]!;
-	const teegonEnv = {
-		TEEGON_CLIENT_ID: ID,
-		TEEGON_CLIENT_SECRET: SECRET,
-		TEEGON_BASE_URL: gateway
-	};
-	// Several processes of each: one till process can run 10–20 % slower than another for its
-	// whole life (measured here: the same build, same settings), so one of each would make the
-	// ratio a draw. Their samples are pooled; each process's median is printed too.
-	const servers: Server[] = [];
-	try {
-		const builds: [Server['kind'], string][] = [['till', 'build']];
-		if (process.env.BENCH_COMPARE) builds.push(['till B', process.env.BENCH_COMPARE]);
-		const dir = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), 'till-bench-'));
-		for (let i = 0; i < PROCESSES; i++) {
-			const floor = await startProcess(tsx, ['scripts/bench/floor.ts'], teegonEnv, /READY (\S+)/);
-			servers.push({ kind: 'floor', url: floor.match[1]!, proc: floor.proc, token: null });
-			for (const [kind, build] of builds) {
-				const dbFile = join(dir, `till-${kind === 'till' ? '' : 'b-'}${i}.db`);
-				const db = await openDatabase({ kind: 'sqlite', file: dbFile });
-				const { token } = await createTill(db.db, { store: 'Bench', name: `Till ${i}` });
-				await db.close();
-				const port = await freePort(); // not a guess: 4369 (RabbitMQ's epmd) was taken here
-				const profile = process.env.BENCH_PROFILE && i === 0 && kind === 'till';
-				const till = await startProcess(
-					process.execPath,
-					[...(profile ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), build],
-					{
-						...teegonEnv,
-						PORT: String(port),
-						HOST: '127.0.0.1',
-						ORIGIN: `http://127.0.0.1:${port}`,
-						PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-						DATABASE_URL: dbFile,
-						AUTH_CODE_REUSE_SECONDS: '300'
-					},
-					/Listening on/
-				);
-				servers.push({ kind, url: `http://127.0.0.1:${port}`, proc: till.proc, token });
-			}
-		}
-		console.log(
-			`bench:charges — ${PROCESSES} till processes (SQLite files in ${dir}) and ${PROCESSES} floor ` +
-				`processes; sandbox answering at once (codes ending 06)`
-		);
-		for (const sv of servers) {
-			// A till in a shop has served its page and other API calls through SvelteKit before
-			// the charges come: whatever that leaves switched on (kit's AsyncLocalStorage turns
-			// on Node 20's promise hooks for the whole process) is on here too.
-			if (sv.kind !== 'floor')
-				for (const path of ['/', '/api/health', '/api/charges?limit=1'])
-					await get(new URL(path, sv.url), sv.token);
-			await round(sv.url, sv.token, 300); // warm-up
-		}
-		const row = (name: string, xs: number[], sec: number) =>
-			`  ${name.padEnd(6)} ${(xs.length / sec).toFixed(0).padStart(6)} charges/s   median ${median(xs).toFixed(2).padStart(7)} ms   p99 ${pct(xs, 99).toFixed(2).padStart(7)} ms`;
-		for (const phase of [
-			{ name: 'latency (1 at a time)', n: LATENCY_REQUESTS, c: 1 },
-			{ name: `throughput (${CONCURRENCY} at once)`, n: REQUESTS, c: CONCURRENCY }
-		]) {
-			const samples = new Map<Server, number[]>(servers.map((sv) => [sv, []]));
-			const seconds = new Map<Server, number>(servers.map((sv) => [sv, 0]));
-			for (let r = 0; r < ROUNDS; r++) {
-				// Floor and till take turns, in an order that alternates from round to round.
-				for (const sv of r % 2 ? [...servers].reverse() : servers) {
-					const res = await round(sv.url, sv.token, phase.n, phase.c);
-					samples.get(sv)!.push(...res.latencies);
-					seconds.set(sv, seconds.get(sv)! + res.seconds);
+	const end = t0 + SECONDS * 1000;
+	await Promise.all(
+		tokens.map(async (token, i) => {
+			// Staggered, as tills in a shop are not in step.
+			let due = t0 + (intervalMs === null ? 0 : (intervalMs * i) / tokens.length);
+			while (due < end) {
+				const wait = due - performance.now();
+				if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+				const sentLateMs = Math.max(0, performance.now() - due);
+				const { order, body } = chargeBody();
+				try {
+					const agent = withTokens ? agents[i]! : floorAgent;
+					const ms = await post(base, agent, withTokens ? token : null, body);
+					samples.push({ order, ms, sentLateMs });
+				} catch {
+					errors++;
 				}
+				due = intervalMs === null ? performance.now() : due + intervalMs;
 			}
-			const pooled = (kind: Server['kind']) => {
-				const of = servers.filter((sv) => sv.kind === kind);
-				return {
-					xs: of.flatMap((sv) => samples.get(sv)!),
-					sec: of.reduce((n, sv) => n + seconds.get(sv)!, 0),
-					medians: of.map((sv) => median(samples.get(sv)!).toFixed(2)).join(' ')
-				};
-			};
-			const f = pooled('floor');
-			const t = pooled('till');
-			console.log(`${phase.name}, ${ROUNDS} rounds × ${phase.n} charges per process`);
-			console.log(`${row('floor', f.xs, f.sec)}   per process ${f.medians}`);
-			console.log(`${row('till', t.xs, t.sec)}   per process ${t.medians}`);
-			const ratio = (label: string, t: ReturnType<typeof pooled>) =>
-				console.log(
-					`  ratio  ${label}/floor median ${(median(t.xs) / median(f.xs)).toFixed(2)}×, p99 ${(pct(t.xs, 99) / pct(f.xs, 99)).toFixed(2)}×; ${label} throughput ${(t.xs.length / t.sec / (f.xs.length / f.sec)).toFixed(2)}× the floor's`
-				);
-			ratio('till', t);
-			if (process.env.BENCH_COMPARE) {
-				const b = pooled('till B');
-				console.log(`${row('till B', b.xs, b.sec)}   per process ${b.medians}`);
-				ratio('till B', b);
-			}
-		}
-	} finally {
-		agent.destroy();
-		await Promise.all(
-			[...servers.map((sv) => sv.proc), sandbox.proc].map(
-				(p) =>
-					new Promise<void>((resolve) => {
-						if (p.exitCode !== null) return resolve();
-						p.removeAllListeners('exit');
-						p.once('exit', () => resolve());
-						p.kill('SIGTERM');
-					})
-			)
-		);
-	}
+		})
+	);
+	return { samples, errors, seconds: (performance.now() - t0) / 1000 };
 }
 
-main().catch((e: unknown) => {
-	console.error(e);
-	process.exit(1);
-});
+const paced = await load(tillUrl, true, (1000 * TILLS) / RATE);
+const saturated = await load(tillUrl, true, null);
+const floorSaturated = await load(floorUrl, false, null);
+await new Promise((r) => setTimeout(r, 500)); // the till's last log lines
+const addedBy = (samples: Sample[]) =>
+	samples
+		.filter((s) => teegonMs.has(s.order))
+		.map((s) => Math.max(0, s.ms - teegonMs.get(s.order)!));
+
+// --- one at a time -----------------------------------------------------------------------
+const sequential = { till: [] as number[], floor: [] as number[] };
+for (let i = 0; i < SEQUENTIAL; i++) {
+	sequential.till.push(await post(tillUrl, agents[0]!, tokens[0]!, chargeBody().body));
+	sequential.floor.push(await post(floorUrl, floorAgent, null, chargeBody().body));
+}
+
+const rate = (l: { samples: unknown[]; seconds: number }) =>
+	(l.samples.length / l.seconds).toFixed(0).padStart(5);
+const seen = (l: { samples: Sample[] }) => describe(l.samples.map((s) => s.ms + s.sentLateMs));
+console.log(
+	`POST /api/charges from ${TILLS} tills (SQLite, sandbox answering at once), ${SECONDS} s each`
+);
+console.log(
+	`  at ${RATE}/s   ${rate(paced)} charges/s  seen by the till ${seen(paced)}  errors ${paced.errors}`
+);
+console.log(`               added by the server ${describe(addedBy(paced.samples))}`);
+console.log(
+	`  flat out   ${rate(saturated)} charges/s  seen by the till ${seen(saturated)}  errors ${saturated.errors}`
+);
+console.log(`               added by the server ${describe(addedBy(saturated.samples))}`);
+console.log(`  floor, flat out ${rate(floorSaturated)} charges/s  ${seen(floorSaturated)}`);
+console.log(`one at a time, ${SEQUENTIAL} each, in turns`);
+console.log(`  till   ${describe(sequential.till)}`);
+console.log(`  floor  ${describe(sequential.floor)}`);
+console.log(
+	`  till/floor median ${(median(sequential.till) / median(sequential.floor)).toFixed(2)}×, p99 ${(percentile(sequential.till, 99) / percentile(sequential.floor, 99)).toFixed(2)}×`
+);
+
+for (const a of [...agents, floorAgent]) a.destroy();
+await Promise.all(children.map(stop));

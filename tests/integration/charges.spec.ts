@@ -183,6 +183,23 @@ describe.each(engines)('charges on $name', (engine) => {
 			}
 		});
 
+		test('charges that arrive together share a durable commit', async () => {
+			const own = await startHarness(engine);
+			try {
+				// 06: paid at once with no notification, so the only durable writes are the charges.
+				const views = await Promise.all(
+					Array.from({ length: 20 }, () => created(own, body(wechatCode('06'))))
+				);
+				expect(views.every((v) => v.state === 'paid')).toBe(true);
+				expect(own.durableWrites.length).toBeGreaterThan(0);
+				expect(own.durableWrites.length).toBeLessThan(20);
+				const stored = await own.db.db.selectFrom('charges').select('order_no').execute();
+				expect(stored.map((c) => c.order_no).sort()).toEqual(views.map((v) => v.order_no).sort());
+			} finally {
+				await own.close();
+			}
+		});
+
 		test('sequential duplicate: same body → the stored charge, Teegon called once; other body → 409', async () => {
 			const b = body(wechatCode('00'));
 			const before = h.sandbox.chargeCallCount;

@@ -12,7 +12,7 @@ import type { ChargeView } from '../../domain/charge';
 import type { Fen } from '../../domain/money';
 import { isOrderNo, ORDER_NO_RULE } from '../../domain/order-no';
 import { walletOfAuthCode } from '../../domain/payment-code';
-import { alreadyDurable, isUniqueViolation, type SqliteDirect } from '../db';
+import { alreadyDurable, type SqliteDirect } from '../db';
 import type { Charge, Database } from '../db/schema';
 import { logInfo } from '../log';
 import type { ChargeOutcome, TeegonApi } from '../teegon/types';
@@ -110,6 +110,7 @@ export class ChargeService {
 		this.#events = o.events;
 		this.#store = new ChargeStore({
 			db: o.db,
+			durably: options.durably,
 			direct: o.direct ?? null,
 			events: o.events,
 			policy: {
@@ -264,26 +265,12 @@ export class ChargeService {
 				lease_owner: this.#options.instanceId,
 				lease_until: now + leaseMs
 			};
-			try {
-				const columns = Object.keys(row) as (keyof typeof row)[];
-				// Teegon is called next: the charge (and its claim, committed just before) must
-				// outlive a power cut, or a till's retry would charge the order a second time.
-				await this.#options.durably(() =>
-					this.#store.queries.run(
-						'insert-charge',
-						columns.map((c) => row[c]),
-						(args) =>
-							this.#store.db
-								.insertInto('charges')
-								.values(Object.fromEntries(columns.map((c, i) => [c, args[i]])) as typeof row)
-					)
-				);
-			} catch (e) {
-				if (isUniqueViolation(e)) continue; // a concurrent duplicate won: answer as a repeat
-				throw e;
-			}
-			const charge = await this.#send({ ...row, checks: 0, rev: 0 }, input);
-			return { status: 200, body: chargeView(charge) };
+			const charge: Charge = { ...row, checks: 0, rev: 0 };
+			// Teegon is called next: the charge (and its claim, committed just before) must
+			// outlive a power cut, or a till's retry would charge the order a second time.
+			if (!(await this.#store.insertDurably(charge))) continue; // a concurrent duplicate won
+			const sent = await this.#send(charge, input);
+			return { status: 200, body: chargeView(sent) };
 		}
 		return err(409, 'conflict', 'order_no: could not be stored, try again', 'order_no');
 	}

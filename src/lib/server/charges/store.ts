@@ -34,6 +34,8 @@ export function chargeView(c: Charge): ChargeView {
 
 export interface ChargeStoreOptions {
 	db: Kysely<Database>;
+	/** Db.durably: new charges must outlive a power cut before Teegon is called. */
+	durably: <T>(fn: () => Promise<T>) => Promise<T>;
 	/** SQLite: the connection's direct executor (db/index.ts), for the hot statements. */
 	direct: SqliteDirect | null;
 	events: ChargeEvents;
@@ -52,10 +54,16 @@ export interface ApplyOptions {
 	checkNow?: boolean;
 }
 
+/** At most this many new charges share one durable commit. */
+const MAX_BATCH = 64;
+
 export class ChargeStore {
 	readonly db: Kysely<Database>;
 	readonly #options: ChargeStoreOptions;
 	readonly #queries: PreparedQueries<Database>;
+	/** New charges waiting for the next group commit (insertDurably). */
+	#pending: { row: Charge; done: (inserted: boolean) => void; fail: (e: unknown) => void }[] = [];
+	#flushScheduled = false;
 
 	constructor(o: ChargeStoreOptions) {
 		this.db = o.db;
@@ -65,6 +73,56 @@ export class ChargeStore {
 
 	get queries(): PreparedQueries<Database> {
 		return this.#queries;
+	}
+
+	/**
+	 * Stores a new charge durably; false when a charge with its order_no exists already (a
+	 * concurrent duplicate). Charges that arrive together share one commit: on SQLite a
+	 * durable commit waits for the disk, and one per charge would queue every till behind it.
+	 */
+	insertDurably(row: Charge): Promise<boolean> {
+		return new Promise((done, fail) => {
+			this.#pending.push({ row, done, fail });
+			if (this.#flushScheduled) return;
+			this.#flushScheduled = true;
+			// Once the requests that reached this point in this turn of the event loop are in.
+			setImmediate(() => void this.#flush());
+		});
+	}
+
+	async #flush(): Promise<void> {
+		this.#flushScheduled = false;
+		const batch = this.#pending.splice(0, MAX_BATCH);
+		if (this.#pending.length) {
+			this.#flushScheduled = true;
+			setImmediate(() => void this.#flush());
+		}
+		const rows = batch.map((b) => b.row);
+		const columns = Object.keys(rows[0]!).filter(
+			(c) => c !== 'checks' && c !== 'rev'
+		) as (keyof Charge)[];
+		try {
+			const inserted = await this.#options.durably(() =>
+				this.#queries.run(
+					`insert-charges:${rows.length}`,
+					rows.flatMap((r) => columns.map((c) => r[c])),
+					(args) =>
+						this.db
+							.insertInto('charges')
+							.values(
+								rows.map((_, i) =>
+									Object.fromEntries(columns.map((c, j) => [c, args[i * columns.length + j]]))
+								) as Charge[]
+							)
+							.onConflict((oc) => oc.column('order_no').doNothing())
+							.returning('id')
+				)
+			);
+			const stored = new Set(inserted.rows.map((r) => r.id));
+			for (const b of batch) b.done(stored.has(b.row.id));
+		} catch (e) {
+			for (const b of batch) b.fail(e);
+		}
 	}
 
 	async byOrderNo(orderNo: string): Promise<Charge | undefined> {
