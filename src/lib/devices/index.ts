@@ -20,7 +20,7 @@ import type { ReceiptStore } from './printer/receipt';
 import { CameraScanSource } from './scanner/camera-source';
 import { HidScanSource } from './scanner/hid-source';
 import { SerialScanSource } from './scanner/serial-source';
-import { loadDeviceSettings, settingsRoleStore, type DeviceSettings } from './settings';
+import { loadDeviceSettings, portRoleStore, type DeviceSettings } from './settings';
 
 export type { DeviceSettings } from './settings';
 export type { DeviceStatus, DeviceState } from './status';
@@ -50,7 +50,7 @@ export class TillDevices {
 	constructor(scanner: Scanner, settings: DeviceSettings, grants?: DeviceGrants) {
 		this.#scanner = scanner;
 		this.#settings = settings;
-		this.grants = grants ?? new DeviceGrants({ roles: settingsRoleStore() });
+		this.grants = grants ?? new DeviceGrants({ roles: portRoleStore() });
 		this.hid = new HidScanSource();
 		this.serial = new SerialScanSource(this.grants, settings.serial);
 		this.camera = new CameraScanSource();

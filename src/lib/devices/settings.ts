@@ -10,6 +10,12 @@ import type { LineEnding } from './scanner/line-splitter';
 import type { PaperWidth, ReceiptCode } from './printer/receipt';
 
 export const DEVICE_SETTINGS_KEY = 'till.devices';
+/**
+ * Which granted serial port is which (grants.ts keys), apart from the settings: the grants
+ * write it when a port is chosen, the settings page when an option changes, and neither may
+ * overwrite the other's with a stale copy.
+ */
+export const PORT_ROLES_KEY = 'till.devices.ports';
 /** The keyboard wedge's own key (scanner-settings.ts); only `preset` is written here. */
 export const WEDGE_SETTINGS_KEY = 'till.scanner';
 
@@ -35,8 +41,6 @@ export interface DeviceSettings {
 		drawerAfterCash: boolean;
 		drawerPin: 2 | 5;
 	};
-	/** Which granted serial port is which (grants.ts keys). */
-	serialRoles: Record<string, PortRole>;
 }
 
 export const DEFAULT_DEVICE_SETTINGS: DeviceSettings = {
@@ -52,8 +56,7 @@ export const DEFAULT_DEVICE_SETTINGS: DeviceSettings = {
 		autoPrint: false,
 		drawerAfterCash: true,
 		drawerPin: 2
-	},
-	serialRoles: {}
+	}
 };
 
 type Store = Pick<Storage, 'getItem' | 'setItem'>;
@@ -88,9 +91,6 @@ export function loadDeviceSettings(storage: Store | null = defaultStorage()): De
 	const serial = obj(v.serial);
 	const camera = obj(v.camera);
 	const printer = obj(v.printer);
-	const roles: Record<string, PortRole> = {};
-	for (const [k, r] of Object.entries(obj(v.serialRoles)))
-		if (r === 'scanner' || r === 'printer') roles[k] = r;
 	return {
 		hid: { enabled: bool(hid.enabled, d.hid.enabled) },
 		serial: {
@@ -116,8 +116,7 @@ export function loadDeviceSettings(storage: Store | null = defaultStorage()): De
 			autoPrint: bool(printer.autoPrint, d.printer.autoPrint),
 			drawerAfterCash: bool(printer.drawerAfterCash, d.printer.drawerAfterCash),
 			drawerPin: oneOf(printer.drawerPin, [2, 5] as const, d.printer.drawerPin)
-		},
-		serialRoles: roles
+		}
 	};
 }
 
@@ -139,13 +138,21 @@ export function saveDeviceSettings(
 	}
 }
 
-/** grants.ts keeps port roles through this, inside the same stored settings. */
-export function settingsRoleStore(storage: Store | null = defaultStorage()): RoleStore {
+/** Where grants.ts keeps the serial port roles. */
+export function portRoleStore(storage: Store | null = defaultStorage()): RoleStore {
 	return {
-		load: () => loadDeviceSettings(storage).serialRoles,
+		load: () => {
+			const roles: Record<string, PortRole> = {};
+			for (const [k, r] of Object.entries(readJson(storage, PORT_ROLES_KEY)))
+				if (r === 'scanner' || r === 'printer') roles[k] = r;
+			return roles;
+		},
 		save: (roles) => {
-			const s = loadDeviceSettings(storage);
-			saveDeviceSettings({ ...s, serialRoles: roles }, storage);
+			try {
+				storage?.setItem(PORT_ROLES_KEY, JSON.stringify(roles));
+			} catch (error) {
+				console.warn('serial port roles not saved:', error);
+			}
 		}
 	};
 }

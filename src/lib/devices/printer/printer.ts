@@ -58,6 +58,8 @@ export class ReceiptPrinter extends StatusEmitter {
 	#settings: PrinterSettings;
 	#transport: PrinterTransport | null = null;
 	#unsubscribe: (() => void) | null = null;
+	/** A stuck printer's port being closed: it frees once the printer takes its bytes. */
+	#closing: Promise<void> | null = null;
 	/** One job at a time: two receipts must not interleave their bytes. */
 	#queue: Promise<unknown> = Promise.resolve();
 
@@ -173,6 +175,7 @@ export class ReceiptPrinter extends StatusEmitter {
 				return failure('disabled', 'print.fallbackDisabled');
 			if (this.status.state === 'unsupported')
 				return failure('unsupported', 'print.fallbackUnsupported');
+			if (this.#closing) return failure('timeout', 'print.fallbackTimeout');
 			if (!this.#transport) await this.#reconnect();
 			const transport = this.#transport;
 			if (!transport) return failure('not_connected', 'print.fallbackNotConnected');
@@ -196,8 +199,10 @@ export class ReceiptPrinter extends StatusEmitter {
 					timeout
 				]);
 				if (outcome === 'timeout') {
-					// Out of paper or cover open with flow control holding the bytes: start afresh.
-					await this.#drop();
+					// Out of paper or cover open, flow control holding the bytes. The write cannot be
+					// taken back: closing waits for it, so it runs in the background, and the port is
+					// opened afresh once the printer has taken the bytes (paper loaded).
+					this.#dropLater();
 					this.setStatus({ state: 'error', devices: [], message: 'print.fallbackTimeout' });
 					return failure('timeout', 'print.fallbackTimeout');
 				}
@@ -316,6 +321,13 @@ export class ReceiptPrinter extends StatusEmitter {
 			throw error;
 		}
 		this.#report();
+	}
+
+	#dropLater(): void {
+		const closing = this.#drop().finally(() => {
+			if (this.#closing === closing) this.#closing = null;
+		});
+		this.#closing = closing;
 	}
 
 	async #drop(): Promise<void> {
