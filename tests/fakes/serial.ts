@@ -26,6 +26,8 @@ export interface FakeSerialControl {
 	choose(id: string | null): void;
 	/** Bytes from the device, as chunks (each a byte array), one task apart. */
 	send(id: string, chunks: number[][]): Promise<void>;
+	/** One chunk from the device, now (the benchmark times from here). */
+	enqueue(id: string, bytes: Uint8Array): void;
 	/** Everything written to the port since it was plugged, as hex. */
 	written(id: string): string;
 	/** 'ok', 'error' (every write rejects), 'hang' (writes wait until the mode is 'ok' again). */
@@ -199,6 +201,9 @@ export function installFakeSerial(): void {
 				await new Promise((r) => setTimeout(r, 0));
 				state.present.get(id)?.controller?.enqueue(Uint8Array.from(bytes));
 			}
+		},
+		enqueue(id, bytes) {
+			state.present.get(id)?.controller?.enqueue(bytes);
 		},
 		written: (id) => state.written.get(id) ?? '',
 		writeMode(id, mode) {
