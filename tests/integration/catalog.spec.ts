@@ -9,7 +9,7 @@ import {
 	catalogChanges,
 	parseProductsCsv,
 	upsertProducts,
-	type CatalogProduct
+	type CatalogEntry
 } from '../../src/lib/server/catalog';
 import { findOrCreateStore } from '../../src/lib/server/tills';
 import { dropTestSchemas, engines, PG_URL } from '../helpers/engines';
@@ -72,7 +72,7 @@ describe('catalog versions on postgres with two writers', () => {
 			for (const p of after.products) prices.set(p.id, p.price);
 
 			const server = (await catalogChanges(db.db, store.id, 0)).products;
-			const onServer = new Map(server.map((p: CatalogProduct) => [p.id, p.price]));
+			const onServer = new Map(server.map((p: CatalogEntry) => [p.id, p.price]));
 			expect(onServer.get(server.find((p) => p.name.startsWith('可口可乐'))!.id)).toBe(400);
 			// The device must hold what the server holds: the cola at 4.00, not 3.50.
 			expect(prices).toEqual(onServer);

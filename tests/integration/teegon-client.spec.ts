@@ -9,7 +9,7 @@ import { createTeegonClient, type TeegonClient } from '$lib/server/teegon/client
 import { signed, verify } from '$lib/server/teegon/sign';
 import { startSandbox, type Sandbox, type SandboxCharge } from '$lib/server/sandbox/gateway';
 import { NOTIFICATION_FIELDS, makeNotification } from '$lib/server/sandbox/notification';
-import type { ChargeRequest } from '$lib/server/teegon/types';
+import type { TeegonChargeRequest } from '$lib/server/teegon/types';
 
 const CLIENT_ID = 'test-client-id';
 const SECRET = 'test-client-secret';
@@ -53,7 +53,9 @@ async function waitFor(check: () => boolean, timeoutMs = 3000): Promise<boolean>
 	return check();
 }
 
-function request(overrides: Partial<ChargeRequest> & { authCode: string }): ChargeRequest {
+function request(
+	overrides: Partial<TeegonChargeRequest> & { authCode: string }
+): TeegonChargeRequest {
 	return {
 		orderNo: newOrderNo(),
 		amount: 1,

@@ -7,34 +7,12 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { formatYuan, parseYuan, type Fen } from '../domain/money';
 import { MAX_FEN } from '../domain/sale';
+import type { CatalogChanges, CatalogEntry } from '../domain/catalog';
 import type { Database, Product } from './db/schema';
 
-export interface CatalogProduct {
-	id: string;
-	name: string;
-	price: Fen;
-	barcodes: string[];
-	category: string | null;
-	pinyin: string | null;
-	favourite: boolean;
-	version: number;
-}
+export type { CatalogChanges, CatalogEntry };
 
-export interface CatalogChanges {
-	version: number;
-	products: CatalogProduct[];
-	deleted: string[];
-	/**
-	 * The store's catalog as it stands: its latest version and how many products it has. A
-	 * device whose version is ahead of `latest`, or whose product count differs after applying
-	 * the changes, is out of step (the database was restored from a backup, or renumbered) and
-	 * pulls the whole catalog again.
-	 */
-	latest: number;
-	count: number;
-}
-
-function toCatalogProduct(p: Product): CatalogProduct {
+function toCatalogProduct(p: Product): CatalogEntry {
 	return {
 		id: p.id,
 		name: p.name,

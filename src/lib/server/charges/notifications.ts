@@ -80,10 +80,10 @@ function disagreement(fields: Record<string, string>, charge: Charge): string | 
 }
 
 export class NotificationReceiver {
-	readonly #o: NotificationReceiverOptions;
+	readonly #options: NotificationReceiverOptions;
 
 	constructor(o: NotificationReceiverOptions) {
-		this.#o = o;
+		this.#options = o;
 	}
 
 	/**
@@ -92,9 +92,9 @@ export class NotificationReceiver {
 	 * holds, and answered 200 `success` so that Teegon stops sending it.
 	 */
 	async receive(fields: Record<string, string>): Promise<NotifyResult> {
-		const { log } = this.#o;
+		const { log } = this.#options;
 		if (!fields.sign) return { status: 403, body: 'missing sign', outcome: 'forged' };
-		if (!verify(fields, this.#o.clientSecret)) {
+		if (!verify(fields, this.#options.clientSecret)) {
 			log(`[notify] bad signature for order_no=${fields.order_no ?? '?'}: refused`);
 			return { status: 403, body: 'bad sign', outcome: 'forged' };
 		}
@@ -105,7 +105,7 @@ export class NotificationReceiver {
 			await this.#record(fields, 'refused', null);
 			return { status: 400, body: shape, outcome: 'refused' };
 		}
-		const charge = await this.#o.store.byOrderNo(orderNo!);
+		const charge = await this.#options.store.byOrderNo(orderNo!);
 		if (!charge) {
 			const replay = await this.#record(fields, 'orphan', null);
 			if (!replay)
@@ -118,7 +118,10 @@ export class NotificationReceiver {
 				`[notify] order_no=${orderNo} ${wrong} ${JSON.stringify(fields[wrong] ?? null)} differs from the charge's: flagged for the owner, not applied`
 			);
 			return this.#settle(fields, charge, 'mismatch', async () =>
-				this.#o.store.flag(charge.id, wrong === 'amount' ? FLAG.amountMismatch : FLAG.mismatch)
+				this.#options.store.flag(
+					charge.id,
+					wrong === 'amount' ? FLAG.amountMismatch : FLAG.mismatch
+				)
 			);
 		}
 		switch (fields.is_success) {
@@ -131,7 +134,7 @@ export class NotificationReceiver {
 					`[notify] order_no=${orderNo} is_success=${JSON.stringify(fields.is_success)} is neither true nor false: flagged for the owner`
 				);
 				return this.#settle(fields, charge, 'ignored', () =>
-					this.#o.store.flag(charge.id, FLAG.unreadable)
+					this.#options.store.flag(charge.id, FLAG.unreadable)
 				);
 		}
 	}
@@ -147,8 +150,8 @@ export class NotificationReceiver {
 	/** What the status query says of the charge the notification names; null if it told nothing. */
 	async #query(fields: Record<string, string>, charge: Charge) {
 		const started = performance.now();
-		const outcome = await this.#o.teegon
-			.barcodePayStatus(fields.charge_id!, { timeoutMs: this.#o.confirmTimeoutMs })
+		const outcome = await this.#options.teegon
+			.barcodePayStatus(fields.charge_id!, { timeoutMs: this.#options.confirmTimeoutMs })
 			.catch(() => null);
 		const ms = Math.round(performance.now() - started);
 		// A charge whose id Teegon never told us is tied to this one only by the query's order_no.
@@ -165,15 +168,17 @@ export class NotificationReceiver {
 	async #failure(fields: Record<string, string>, charge: Charge): Promise<NotifyResult> {
 		const said = failureObservation(fields);
 		if (said.kind !== 'failed' || (charge.state !== 'pending' && charge.state !== 'unknown'))
-			return this.#settle(fields, charge, 'applied', () => this.#o.store.apply(charge.id, said));
+			return this.#settle(fields, charge, 'applied', () =>
+				this.#options.store.apply(charge.id, said)
+			);
 		const { answer } = await this.#query(fields, charge);
 		if (answer?.kind === 'paid')
 			return this.#settle(fields, charge, 'contradicted', async () => {
-				await this.#o.store.flag(charge.id, FLAG.contradicted);
-				await this.#o.store.apply(charge.id, answer);
+				await this.#options.store.flag(charge.id, FLAG.contradicted);
+				await this.#options.store.apply(charge.id, answer);
 			});
 		const obs = answer?.kind === 'failed' ? answer : said;
-		return this.#settle(fields, charge, 'applied', () => this.#o.store.apply(charge.id, obs));
+		return this.#settle(fields, charge, 'applied', () => this.#options.store.apply(charge.id, obs));
 	}
 
 	/** A success, believed once the status query says the same. */
@@ -182,9 +187,11 @@ export class NotificationReceiver {
 		if (charge.state === 'paid')
 			return this.#settle(fields, charge, 'applied', async () => undefined);
 		const { answer, ms } = await this.#query(fields, charge);
-		const store = this.#o.store;
+		const store = this.#options.store;
 		if (answer?.kind === 'paid') {
-			this.#o.log(`[notify] order_no=${charge.order_no} success confirmed by query (${ms} ms)`);
+			this.#options.log(
+				`[notify] order_no=${charge.order_no} success confirmed by query (${ms} ms)`
+			);
 			const paid: Observation = {
 				kind: 'paid',
 				chargeId,
@@ -198,7 +205,7 @@ export class NotificationReceiver {
 		}
 		if (answer?.kind === 'failed') {
 			// Teegon's own query says it failed: the query decides, and the owner is told.
-			this.#o.log(
+			this.#options.log(
 				`[notify] order_no=${charge.order_no} success contradicted by query (${answer.status}): flagged`
 			);
 			return this.#settle(fields, charge, 'contradicted', async () => {
@@ -208,7 +215,7 @@ export class NotificationReceiver {
 		}
 		// Not confirmed yet (the query failed, timed out, still says waiting, or is about another
 		// order): the worker asks again now, and the charge moves only on what the query says.
-		this.#o.log(`[notify] order_no=${charge.order_no} success not yet confirmed; checking`);
+		this.#options.log(`[notify] order_no=${charge.order_no} success not yet confirmed; checking`);
 		return this.#settle(fields, charge, 'unconfirmed', async () => {
 			await store.apply(charge.id, null, { checkNow: true });
 		});
@@ -221,7 +228,7 @@ export class NotificationReceiver {
 		outcome: NotificationOutcome,
 		act: () => Promise<unknown>
 	): Promise<NotifyResult> {
-		const replay = await this.#o.durably(async () => {
+		const replay = await this.#options.durably(async () => {
 			const replay = await this.#record(fields, outcome, charge, false);
 			// Applied again on a replay: applying is idempotent, and the first delivery may have
 			// been recorded and then not applied (the update failed and Teegon was answered 500).
@@ -245,12 +252,12 @@ export class NotificationReceiver {
 		);
 		const insert = async () => {
 			try {
-				await this.#o.store.db
+				await this.#options.store.db
 					.insertInto('notifications')
 					.values({
 						id: randomUUID(),
 						digest: sha256(canonical),
-						received_at: this.#o.now(),
+						received_at: this.#options.now(),
 						order_no: fields.order_no ?? null,
 						charge_id: fields.charge_id ?? null,
 						fields: JSON.stringify(fields),
@@ -261,13 +268,13 @@ export class NotificationReceiver {
 				return false;
 			} catch (e) {
 				if (!isUniqueViolation(e)) throw e;
-				this.#o.log(
+				this.#options.log(
 					`[notify] order_no=${fields.order_no} replay of a notification already recorded`
 				);
 				return true;
 			}
 		};
-		return durable ? this.#o.durably(insert) : insert();
+		return durable ? this.#options.durably(insert) : insert();
 	}
 }
 

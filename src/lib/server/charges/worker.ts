@@ -34,7 +34,7 @@ const CHECK_RETRY_MS = 5000;
 const PRUNE_EVERY_MS = 10 * 60_000;
 
 export class ChargeWorker {
-	readonly #o: ChargeWorkerOptions;
+	readonly #options: ChargeWorkerOptions;
 	#timer: NodeJS.Timeout | null = null;
 	#ticking = false;
 	#prunedAt = 0;
@@ -44,15 +44,18 @@ export class ChargeWorker {
 	#stopped = false;
 
 	constructor(o: ChargeWorkerOptions) {
-		this.#o = o;
+		this.#options = o;
 	}
 
 	/** Starts ticking: resumes every non-final charge, also after a restart. */
-	start(tickMs = Math.min(250, this.#o.pollIntervalMs)): void {
+	start(tickMs = Math.min(250, this.#options.pollIntervalMs)): void {
 		if (this.#timer) return;
 		this.#stopped = false;
 		this.#timer = setInterval(
-			() => void this.tick().catch((e: Error) => this.#o.log(`[worker] tick failed: ${e.message}`)),
+			() =>
+				void this.tick().catch((e: Error) =>
+					this.#options.log(`[worker] tick failed: ${e.message}`)
+				),
 			tickMs
 		);
 		this.#timer.unref?.();
@@ -66,11 +69,11 @@ export class ChargeWorker {
 	}
 
 	/** Forgets payment-code claims older than the reuse window; returns how many went. */
-	async pruneClaims(now = this.#o.now()): Promise<number> {
+	async pruneClaims(now = this.#options.now()): Promise<number> {
 		this.#prunedAt = now;
-		const r = await this.#o.store.db
+		const r = await this.#options.store.db
 			.deleteFrom('auth_code_claims')
-			.where('claimed_at', '<', now - this.#o.authCodeReuseWindowMs)
+			.where('claimed_at', '<', now - this.#options.authCodeReuseWindowMs)
 			.executeTakeFirst();
 		return Number(r.numDeletedRows);
 	}
@@ -80,14 +83,14 @@ export class ChargeWorker {
 		if (this.#ticking) return 0;
 		this.#ticking = true;
 		try {
-			const now = this.#o.now();
+			const now = this.#options.now();
 			if (now - this.#prunedAt >= PRUNE_EVERY_MS)
 				await this.pruneClaims(now).catch((e: Error) =>
-					this.#o.log(`[worker] pruning payment-code claims failed: ${e.message}`)
+					this.#options.log(`[worker] pruning payment-code claims failed: ${e.message}`)
 				);
 			const room = MAX_CHECKS_IN_FLIGHT - this.#checking.size;
 			if (room <= 0) return 0;
-			const due = await this.#o.store.db
+			const due = await this.#options.store.db
 				.selectFrom('charges')
 				.select(['id'])
 				.where('next_check_at', '<=', now)
@@ -100,7 +103,9 @@ export class ChargeWorker {
 				if (this.#checking.has(id)) continue; // its lease ran out while still checked here
 				this.#checking.add(id);
 				void this.#track(this.#check(id))
-					.catch((e: Error) => this.#o.log(`[worker] check of charge ${id} failed: ${e.message}`))
+					.catch((e: Error) =>
+						this.#options.log(`[worker] check of charge ${id} failed: ${e.message}`)
+					)
 					.finally(() => this.#checking.delete(id));
 			}
 			return due.length;
@@ -117,11 +122,11 @@ export class ChargeWorker {
 
 	/** Takes the lease on a due charge; false when it is not due or another instance has it. */
 	async #lease(id: string, now: number): Promise<boolean> {
-		const claim = await this.#o.store.db
+		const claim = await this.#options.store.db
 			.updateTable('charges')
 			.set({
-				lease_owner: this.#o.instanceId,
-				lease_until: now + this.#o.teegonTimeoutMs + 5000,
+				lease_owner: this.#options.instanceId,
+				lease_until: now + this.#options.teegonTimeoutMs + 5000,
 				// A holder whose lease ran out still has the old rev: its next write re-reads the
 				// row, and sees that the lease is no longer its own to release.
 				rev: sql<number>`rev + 1`
@@ -135,8 +140,8 @@ export class ChargeWorker {
 
 	async #check(id: string): Promise<void> {
 		if (this.#stopped) return;
-		const { store } = this.#o;
-		if (!(await this.#lease(id, this.#o.now()))) return;
+		const { store } = this.#options;
+		if (!(await this.#lease(id, this.#options.now()))) return;
 		try {
 			const charge = await store.byId(id);
 			if (charge.state === 'pending' && !charge.charge_id) {
@@ -153,17 +158,18 @@ export class ChargeWorker {
 			}
 			await this.#ask(charge);
 		} catch (e) {
-			this.#o.log(`[worker] check of charge ${id} failed: ${(e as Error).message}`);
+			this.#options.log(`[worker] check of charge ${id} failed: ${(e as Error).message}`);
 			// Try again later, not on every tick: a failure that lasts would otherwise spin.
 			await store.db
 				.updateTable('charges')
 				.set({
 					lease_owner: null,
 					lease_until: null,
-					next_check_at: this.#o.now() + Math.max(this.#o.pollIntervalMs, CHECK_RETRY_MS)
+					next_check_at:
+						this.#options.now() + Math.max(this.#options.pollIntervalMs, CHECK_RETRY_MS)
 				})
 				.where('id', '=', id)
-				.where('lease_owner', '=', this.#o.instanceId)
+				.where('lease_owner', '=', this.#options.instanceId)
 				.execute();
 		}
 	}
@@ -173,7 +179,7 @@ export class ChargeWorker {
 	 * when its reply was lost, so a charge it never created ends instead of staying unknown.
 	 */
 	async #ask(charge: Charge): Promise<void> {
-		const { store, teegon } = this.#o;
+		const { store, teegon } = this.#options;
 		const byOrderNo = charge.charge_id === null;
 		const outcome = await (
 			byOrderNo
@@ -186,14 +192,14 @@ export class ChargeWorker {
 			raw: null
 		}));
 		const obs = observeStatus(outcome, byOrderNo);
-		const now = () => this.#o.now();
+		const now = () => this.#options.now();
 		if (obs) {
 			const after = await store.apply(charge.id, obs, { checked: true });
 			if (after.state === 'pending' && now() >= after.deadline_at)
 				await store.apply(charge.id, { kind: 'deadline' }, { checked: true });
 			else if (obs.kind === 'absent' && after.absent_since !== null) {
 				const settled =
-					now() - after.absent_since >= this.#o.absentSettleMs || now() >= after.deadline_at;
+					now() - after.absent_since >= this.#options.absentSettleMs || now() >= after.deadline_at;
 				if (settled)
 					await store.apply(
 						charge.id,

@@ -3,7 +3,7 @@
  * milliseconds since the epoch; money is integer fen; booleans are 0/1 integers so both
  * engines read them alike.
  */
-import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { Generated, Selectable } from 'kysely';
 import type { ChargeFailureCode, ChargeState } from '../../domain/charge';
 
 export interface StoresTable {
@@ -172,7 +172,4 @@ export interface Database {
 }
 
 export type Charge = Selectable<ChargesTable>;
-export type NewCharge = Insertable<ChargesTable>;
-export type ChargeUpdate = Updateable<ChargesTable>;
-export type Till = Selectable<TillsTable>;
 export type Product = Selectable<ProductsTable>;

@@ -12,164 +12,34 @@
  * /__sandbox/ have no authentication.
  */
 import http from 'node:http';
-import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { formatYuan, parseYuan, type Fen } from '../../domain/money';
-import type { SandboxConfig } from '../config';
 import { verify } from '../teegon/sign';
 import { walletOfAuthCode } from '../teegon/status';
-import type { TradeState } from '../teegon/types';
 import { makeNotification, postNotification } from './notification';
+import {
+	BAD_GATEWAY_HTML,
+	CHANNEL,
+	FEE_PER_MILLE,
+	MAX_LENGTH,
+	NOTIFY_ATTEMPT_TIMEOUT_MS,
+	REQUIRED_FOR_CHARGE,
+	Refusal,
+	STATUS,
+	type SandboxRecord,
+	type Params
+} from './records';
+import {
+	INSUFFICIENT_BALANCE,
+	scenarioOf,
+	type Sandbox,
+	type SandboxCharge,
+	type SandboxOptions,
+	type SandboxTiming
+} from './types';
+import { chargeReply, newId, parseForm, readBody, sendJson, transactionNo } from './wire';
 
-export interface SandboxOptions extends SandboxConfig {
-	/** Interface to listen on. Default 127.0.0.1. */
-	host?: string;
-	/** Receives one line per request and per notification attempt. Default: silent. */
-	log?: (line: string) => void;
-}
-
-export interface SandboxTiming {
-	confirmDelayMs: number;
-	slowReplyMs: number;
-	notifyRetryMs: number;
-	notifyMaxAttempts: number;
-}
-
-/** What the sandbox does with a charge, by the payment code's last two digits. */
-export type SandboxScenario =
-	| 'paid'
-	| 'confirm-then-paid'
-	| 'confirm-then-failed'
-	| 'never-confirms'
-	| 'refused'
-	| 'slow-reply'
-	| 'paid-no-notification'
-	| 'paid-notified-twice'
-	| 'bad-gateway';
-
-export const SCENARIOS: Readonly<Record<string, SandboxScenario>> = {
-	'00': 'paid',
-	'01': 'confirm-then-paid',
-	'02': 'confirm-then-failed',
-	'03': 'never-confirms',
-	'04': 'refused',
-	'05': 'slow-reply',
-	'06': 'paid-no-notification',
-	'07': 'paid-notified-twice',
-	'08': 'bad-gateway'
-};
-
-export function scenarioOf(authCode: string): SandboxScenario {
-	return SCENARIOS[authCode.slice(-2)] ?? 'paid';
-}
-
-/** The error text of a code ending in 04. */
-export const INSUFFICIENT_BALANCE = '余额不足 (insufficient balance)';
-
-/** A charge as the sandbox holds it; field names follow the protocol's. */
-export interface SandboxCharge {
-	charge_id: string;
-	order_no: string;
-	/** The amount text exactly as the till sent it. */
-	amount: string;
-	subject: string;
-	metadata: string;
-	auth_code: string;
-	notify_url: string;
-	client_ip: string;
-	scenario: SandboxScenario;
-	wallet: 'wechat' | 'alipay';
-	channel: string;
-	trade_status: string;
-	state: TradeState;
-	/** ISO 8601. */
-	created_at: string;
-	paid_at: string | null;
-	transaction_no: string;
-	notifications: {
-		/** Deliveries this charge will get in all (0, 1 or 2); each is retried until HTTP 200. */
-		planned: number;
-		/** POSTs made, retries included. */
-		attempts: number;
-		/** Deliveries answered with HTTP 200. */
-		delivered: number;
-		last_status: number | null;
-		last_error: string | null;
-	};
-}
-
-export interface Sandbox {
-	/** http://host:port, without a trailing slash. */
-	readonly url: string;
-	readonly port: number;
-	/** Stops listening, drops connections, cancels confirmations and notification retries. */
-	close(): Promise<void>;
-	/** A snapshot of every charge, oldest first. */
-	charges(): SandboxCharge[];
-	/** Charge requests that created a charge (not refused ones): for idempotency tests. */
-	readonly chargeCallCount: number;
-	/** Forgets every charge and cancels pending confirmations and notifications. */
-	reset(): void;
-	timing(): SandboxTiming;
-	/** Changes delays for what is scheduled from now on. */
-	setTiming(timing: Partial<SandboxTiming>): SandboxTiming;
-	/**
-	 * Ends a waiting charge as the customer's phone would: paid or failed. With `notify`, the
-	 * notification is sent as usual; without, it is lost, and only a status query can tell.
-	 * Null when there is no such charge or it is already final.
-	 */
-	settle(
-		ref: { orderNo: string } | { chargeId: string },
-		to: 'paid' | 'failed',
-		opts?: { notify?: boolean }
-	): SandboxCharge | null;
-}
-
-const CHANNEL = { wechat: 'wxbarcodepay_pinganpay', alipay: 'alibarcodepay_pinganpay' } as const;
-const STATUS = {
-	wechat: { paid: 'SUCCESS', waiting: 'USERPAYING', failed: 'PAYERROR' },
-	alipay: { paid: 'TRADE_SUCCESS', waiting: 'WAIT_BUYER_PAY', failed: 'TRADE_CLOSED' }
-} as const;
-/** Spec table, in characters. The vendor's table says 20 for auth_code; real codes reach 24. */
-const MAX_LENGTH: Readonly<Record<string, number>> = {
-	notify_url: 256,
-	order_no: 64,
-	subject: 128,
-	metadata: 512,
-	auth_code: 24
-};
-const REQUIRED_FOR_CHARGE = ['notify_url', 'order_no', 'channel', 'amount', 'subject', 'auth_code'];
-const MAX_BODY_BYTES = 64 * 1024;
-const NOTIFY_ATTEMPT_TIMEOUT_MS = 10_000;
-/** Teegon's fee in the sample reply (pay_rate 0.3 %), taken off real_amount. */
-const FEE_PER_MILLE = 3;
-const BAD_GATEWAY_HTML =
-	'<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n' +
-	'<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n';
-
-interface ChargeRecord extends Omit<SandboxCharge, 'created_at' | 'paid_at' | 'notifications'> {
-	amountFen: Fen;
-	createdAt: number;
-	paidAt: number | null;
-	buyer: string;
-	bank: string;
-	notifications: {
-		planned: number;
-		attempts: number;
-		delivered: number;
-		lastStatus: number | null;
-		lastError: string | null;
-	};
-	/** Set by reset()/close(): no more confirmations or notification attempts. */
-	cancelled: boolean;
-	timers: Set<NodeJS.Timeout>;
-}
-
-type Params = Record<string, string>;
-
-class Refusal {
-	constructor(readonly error: string) {}
-}
+export * from './types';
 
 export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
 	const host = opts.host ?? '127.0.0.1';
@@ -180,15 +50,15 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
 		notifyRetryMs: opts.notifyRetryMs,
 		notifyMaxAttempts: opts.notifyMaxAttempts
 	};
-	const byId = new Map<string, ChargeRecord>();
-	const byOrderNo = new Map<string, ChargeRecord>();
+	const byId = new Map<string, SandboxRecord>();
+	const byOrderNo = new Map<string, SandboxRecord>();
 	/** Held replies of codes ending 05. */
 	const replyTimers = new Set<NodeJS.Timeout>();
 	const notifyAgent = new http.Agent({ keepAlive: true, timeout: 4000 });
 	let chargeCallCount = 0;
 	let closed = false;
 
-	function later(record: ChargeRecord, ms: number, fn: () => void): void {
+	function later(record: SandboxRecord, ms: number, fn: () => void): void {
 		if (record.cancelled || closed) return;
 		const timer = setTimeout(() => {
 			record.timers.delete(timer);
@@ -197,7 +67,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
 		record.timers.add(timer);
 	}
 
-	function cancel(record: ChargeRecord): void {
+	function cancel(record: SandboxRecord): void {
 		record.cancelled = true;
 		for (const timer of record.timers) clearTimeout(timer);
 		record.timers.clear();
@@ -269,7 +139,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
 			scenario === 'slow-reply' ||
 			scenario === 'paid-no-notification' ||
 			scenario === 'paid-notified-twice';
-		const record: ChargeRecord = {
+		const record: SandboxRecord = {
 			charge_id: newId(24),
 			order_no: orderNo,
 			amount: params.amount!,
@@ -364,7 +234,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
 
 	// --- notifications --------------------------------------------------------------------
 
-	function notificationFields(record: ChargeRecord): Params {
+	function notificationFields(record: SandboxRecord): Params {
 		const success = record.state === 'paid';
 		return makeNotification(
 			{
@@ -392,7 +262,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
 	}
 
 	/** Sends `times` deliveries of the same notification, one after the other. */
-	function notify(record: ChargeRecord, times: number): void {
+	function notify(record: SandboxRecord, times: number): void {
 		if (times <= 0) return;
 		const fields = notificationFields(record);
 		const deliver = (remaining: number) => {
@@ -436,7 +306,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
 
 	// --- introspection --------------------------------------------------------------------
 
-	function snapshot(record: ChargeRecord): SandboxCharge {
+	function snapshot(record: SandboxRecord): SandboxCharge {
 		const n = record.notifications;
 		return {
 			charge_id: record.charge_id,
@@ -621,96 +491,4 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
 			await stopped;
 		}
 	};
-}
-
-function chargeReply(record: ChargeRecord): unknown {
-	const paid = record.state === 'paid';
-	const created = Math.floor(record.createdAt / 1000);
-	return {
-		result: {
-			id: record.charge_id,
-			domain_id: 'sandbox',
-			order_no: record.order_no,
-			channel: record.channel,
-			amount: Number(record.amount),
-			real_amount: Number(record.amount),
-			client_ip: record.client_ip,
-			currency: 'RMB',
-			subject: record.subject,
-			body: '',
-			time_expire: created + 600,
-			return_url: '',
-			notify_url: record.notify_url,
-			device_id: '',
-			charge_type: '',
-			account_id: '',
-			auth_code: record.auth_code,
-			description: record.channel,
-			paid,
-			livemode: false,
-			refunded: false,
-			time_paid: record.paidAt === null ? 0 : Math.floor(record.paidAt / 1000),
-			created,
-			updated: 0,
-			transaction_no: record.transaction_no,
-			amount_refunded: 0,
-			failure_code: '',
-			failure_msg: '',
-			metadata: record.metadata,
-			buyer_openid: '',
-			action: { type: '', url: '', params: null }
-		}
-	};
-}
-
-function sendJson(res: http.ServerResponse, status: number, value: unknown): void {
-	const body = JSON.stringify(value);
-	res.writeHead(status, {
-		'content-type': 'application/json; charset=utf-8',
-		'content-length': Buffer.byteLength(body)
-	});
-	res.end(body);
-}
-
-/** The body as UTF-8 text, or null if it is larger than MAX_BODY_BYTES. */
-function readBody(req: http.IncomingMessage): Promise<string | null> {
-	return new Promise((resolve, reject) => {
-		const chunks: Buffer[] = [];
-		let size = 0;
-		let tooLarge = false;
-		req.on('data', (chunk: Buffer) => {
-			size += chunk.length;
-			if (size > MAX_BODY_BYTES) tooLarge = true;
-			else chunks.push(chunk);
-		});
-		req.on('end', () => resolve(tooLarge ? null : Buffer.concat(chunks).toString('utf8')));
-		req.on('error', reject);
-	});
-}
-
-/** Form fields; a name given twice is refused, since which one was signed is ambiguous. */
-function parseForm(body: string): Params {
-	const params = Object.create(null) as Params;
-	for (const [name, value] of new URLSearchParams(body)) {
-		if (Object.hasOwn(params, name)) throw new Refusal(`${name}: given more than once`);
-		params[name] = value;
-	}
-	return params;
-}
-
-const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
-
-/** Like Teegon's charge ids: lower-case letters and digits. */
-function newId(length: number): string {
-	const bytes = randomBytes(length);
-	let id = '';
-	for (const byte of bytes) id += ID_ALPHABET[byte % ID_ALPHABET.length];
-	return id;
-}
-
-function transactionNo(at: number): string {
-	const day = new Date(at).toISOString().slice(0, 10).replaceAll('-', '');
-	let digits = '';
-	for (const byte of randomBytes(20)) digits += String(byte % 10);
-	return day + digits;
 }

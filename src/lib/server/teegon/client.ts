@@ -17,7 +17,7 @@ import { tradeState } from './status';
 import { isoFromUnixSeconds } from './time';
 import type {
 	ChargeOutcome,
-	ChargeRequest,
+	TeegonChargeRequest,
 	StatusOutcome,
 	TeegonApi,
 	TeegonClientConfig
@@ -58,7 +58,7 @@ export interface TeegonClientOptions {
 }
 
 export interface TeegonClient extends TeegonApi {
-	charge(req: ChargeRequest, opts?: CallOptions): Promise<ChargeOutcome>;
+	charge(req: TeegonChargeRequest, opts?: CallOptions): Promise<ChargeOutcome>;
 	barcodePayStatus(chargeId: string, opts?: CallOptions): Promise<StatusOutcome>;
 	barcodePayStatusByOrderNo(orderNo: string, opts?: CallOptions): Promise<StatusOutcome>;
 	/** Closes the pooled sockets. Calls made afterwards end as `unknown` (not sent). */
@@ -182,7 +182,10 @@ export function createTeegonClient(
 		});
 	}
 
-	async function charge(request: ChargeRequest, opts: CallOptions = {}): Promise<ChargeOutcome> {
+	async function charge(
+		request: TeegonChargeRequest,
+		opts: CallOptions = {}
+	): Promise<ChargeOutcome> {
 		const started = performance.now();
 		const requestId = opts.requestId ?? randomUUID();
 		const amount = formatYuan(request.amount);

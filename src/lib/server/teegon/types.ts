@@ -11,7 +11,7 @@ export interface TeegonClientConfig {
 	timeoutMs?: number;
 }
 
-export interface ChargeRequest {
+export interface TeegonChargeRequest {
 	orderNo: string;
 	amount: Fen;
 	subject: string;
@@ -72,7 +72,7 @@ export type StatusOutcome =
 
 /** What the charge service needs of a Teegon client (createTeegonClient in client.ts). */
 export interface TeegonApi {
-	charge(req: ChargeRequest, opts?: { timeoutMs?: number }): Promise<ChargeOutcome>;
+	charge(req: TeegonChargeRequest, opts?: { timeoutMs?: number }): Promise<ChargeOutcome>;
 	barcodePayStatus(chargeId: string, opts?: { timeoutMs?: number }): Promise<StatusOutcome>;
 	/**
 	 * The same query naming the merchant's order_no instead of a charge id, for a charge whose
