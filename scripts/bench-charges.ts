@@ -82,8 +82,9 @@ const till = await startProcess(
 	},
 	/Listening on/,
 	(line) => {
-		const m = /call=charge order_no=(\S+) .* ms=(\d+)/.exec(line);
-		if (m) teegonMs.set(m[1]!, Number(m[2]));
+		if (!line.includes('"teegon":"charge"')) return;
+		const entry = JSON.parse(line) as { order_no: string; ms: number };
+		teegonMs.set(entry.order_no, entry.ms);
 	}
 );
 children.push(till.proc);

@@ -5,6 +5,8 @@ declare global {
 			code?: string;
 		}
 		interface Locals {
+			/** This request's id (hooks.server.ts), on its log lines and its response. */
+			requestId: string;
 			/** The till authenticated by its bearer token, if any. */
 			till: { id: string; storeId: string; name: string } | null;
 		}

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { json, text, type Handle, type ServerInit } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
 import { app, startApp } from '$lib/server/app';
@@ -7,13 +8,15 @@ import { mediaType } from '$lib/server/http/body';
 import { RateLimiter } from '$lib/server/http/rate-limit';
 import { authenticateCached, bearerToken, cachedTill } from '$lib/server/tills';
 import { apiError } from '$lib/domain/api-error';
+import { flushLog, logError, withRequestId } from '$lib/server/log';
 
 export const init: ServerInit = async () => {
 	try {
 		await startApp(process.env);
 	} catch (e) {
 		if (e instanceof ConfigError) {
-			console.error(`[till] configuration error: ${e.message}`);
+			logError(`[till] configuration error: ${e.message}`, { variable: e.variable });
+			flushLog();
 			process.exit(78); // EX_CONFIG: stop at start, naming the variable
 		}
 		throw e;
@@ -59,7 +62,7 @@ const tillAuth: Handle = async ({ event, resolve }) => {
 	const needs = credentialFor(event.route.id);
 	if (needs === undefined || needs === 'public' || needs === 'teegon') return resolve(event);
 	if (needs === 'unlisted') {
-		console.error(`[till] ${event.route.id}: an API route with no entry in access.ts; refused`);
+		logError(`[till] ${event.route.id}: an API route with no entry in access.ts; refused`);
 		return unauthorized();
 	}
 	const db = app().db.db;
@@ -83,6 +86,25 @@ const tillAuth: Handle = async ({ event, resolve }) => {
 	return resolve(event);
 };
 
+/**
+ * Every request gets an id (the caller's `x-request-id` if it sent a sane one), on every log
+ * line written for it and on the response, so a till's report and the server's log meet.
+ */
+const requestId: Handle = ({ event, resolve }) => {
+	const given = event.request.headers.get('x-request-id');
+	const id = given && /^[\w.:-]{1,64}$/.test(given) ? given : randomUUID();
+	event.locals.requestId = id;
+	return withRequestId(id, async () => {
+		const response = await resolve(event);
+		try {
+			response.headers.set('x-request-id', id);
+		} catch {
+			// a response with immutable headers (a fetched one passed through): left as it is
+		}
+		return response;
+	});
+};
+
 /** Nothing a till asks the server is ever cached, by the browser or anything in between. */
 const apiNoStore: Handle = async ({ event, resolve }) => {
 	const response = await resolve(event);
@@ -91,4 +113,4 @@ const apiNoStore: Handle = async ({ event, resolve }) => {
 	return response;
 };
 
-export const handle: Handle = sequence(apiNoStore, csrf, tillAuth);
+export const handle: Handle = sequence(requestId, apiNoStore, csrf, tillAuth);

@@ -10,6 +10,9 @@ import { openDatabase } from '../../src/lib/server/db';
 import { createTill } from '../../src/lib/server/tills';
 import { dropTestSchemas, engines } from '../helpers/engines';
 import { startTill, type TillProcess } from '../helpers/server';
+import { until } from '../helpers/harness';
+import { DEFAULT_SANDBOX_CLIENT_SECRET } from '../../src/lib/server/config';
+import { demoToken } from '../../src/lib/server/tills';
 
 afterAll(dropTestSchemas);
 const sqlite = engines.find((e) => e.name === 'sqlite')!;
@@ -69,6 +72,38 @@ describe('security headers (sandbox mode, SQLite)', () => {
 		expect(again.status).toBe(304);
 		expect(again.headers.get('content-security-policy')).toBeNull();
 		expect(again.headers.get('x-content-type-options')).toBe('nosniff');
+	});
+
+	test('a request id on the response and on every log line written for it', async () => {
+		const token = demoToken(DEFAULT_SANDBOX_CLIENT_SECRET);
+		const r = await fetch(`${till.url}/api/charges`, {
+			method: 'POST',
+			headers: {
+				authorization: `Bearer ${token}`,
+				'content-type': 'application/json',
+				'x-request-id': 'till-7:probe-1'
+			},
+			body: JSON.stringify({
+				order_no: `RID${Date.now()}`,
+				amount: '1.00',
+				subject: '测试',
+				auth_code: '134567890123456700'
+			})
+		});
+		expect(r.status).toBe(200);
+		expect(r.headers.get('x-request-id')).toBe('till-7:probe-1');
+		const odd = await fetch(`${till.url}/api/health`, { headers: { 'x-request-id': 'a b;{}' } });
+		expect(odd.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+		await until(async () => till.output().includes('"req":"till-7:probe-1"'), 3000);
+		const lines = till
+			.output()
+			.split('\n')
+			.filter((l) => l.includes('"req":"till-7:probe-1"'))
+			.map((l) => JSON.parse(l) as Record<string, unknown>);
+		expect(lines.some((l) => l.teegon === 'charge' && l.outcome === 'paid')).toBe(true);
+		// The payment code is masked in the log; the token never appears.
+		expect(till.output()).not.toContain('134567890123456700');
+		expect(till.output()).not.toContain(token);
 	});
 
 	test('API answers are never cached, refusals included', async () => {

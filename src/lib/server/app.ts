@@ -14,6 +14,7 @@ import type { TeegonApi } from './teegon/types';
 import { startSandbox, type Sandbox } from './sandbox/gateway';
 import { ensureDemoTill } from './tills';
 import { seedDemoCatalog } from './catalog';
+import { flushLog, logError, logInfo, logWarn } from './log';
 
 export interface TillApp {
 	config: TillConfig;
@@ -39,11 +40,11 @@ export async function createApp(env: Env): Promise<TillApp> {
 		// runs the same gateway alone on SANDBOX_PORT.
 		sandbox = await startSandbox({ ...config.sandbox, port: 0, host: '127.0.0.1' });
 		baseUrl = sandbox.url;
-		console.warn(
+		logWarn(
 			`[till] SANDBOX MODE: no TEEGON_CLIENT_ID/TEEGON_CLIENT_SECRET set; payments go to the built-in sandbox gateway at ${sandbox.url}. No real money moves.`
 		);
 	} else {
-		console.log(
+		logInfo(
 			`[till] live mode: Teegon at ${baseUrl}, notifications to ${config.publicBaseUrl}/api/teegon/notify`
 		);
 	}
@@ -78,7 +79,7 @@ export async function createApp(env: Env): Promise<TillApp> {
 		demoToken = demo.token;
 		await seedDemoCatalog(db.db, demo.till.storeId);
 	}
-	console.log(
+	logInfo(
 		`[till] database: ${db.kind === 'sqlite' ? `SQLite file ${config.database.kind === 'sqlite' ? config.database.file : ''}` : 'PostgreSQL'}; instance ${instanceId}`
 	);
 	return {
@@ -105,7 +106,10 @@ let current: TillApp | null = null;
 // adapter-node emits this after it stopped accepting requests on SIGTERM/SIGINT: finish
 // in-flight checks and close the database, the sandbox and the LISTEN connection.
 process.once('sveltekit:shutdown' as 'exit', () => {
-	void current?.close().catch((e: Error) => console.error(`[till] shutdown: ${e.message}`));
+	void current
+		?.close()
+		.catch((e: Error) => logError(`[till] shutdown: ${e.message}`))
+		.finally(flushLog);
 });
 let starting: Promise<TillApp> | null = null;
 

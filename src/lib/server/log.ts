@@ -1,45 +1,58 @@
 /**
- * The server's routine log lines (one per Teegon call, one per charge state change) without
- * a write on the request path.
- *
- * stdout to a pipe or a file is written synchronously by Node on Linux: every console.log
- * is a system call made before the handler can answer. These lines are queued instead and
- * written together, once the current work has yielded (setImmediate: after the reply went
- * out). The queue is flushed on exit, so a line is lost only if the process is killed with
- * lines still queued (SIGKILL) — the charge states themselves are in the database.
- * Warnings and errors keep using console.warn/console.error, at once.
+ * The server's log: one JSON object per line on stdout (pino), with the request id of the
+ * request a line was written for and the ids it names (order_no, charge_id …) as fields.
+ * Writes are buffered and made off the request path (pino's asynchronous destination); what is
+ * buffered is written on exit. Lines never carry a secret: payment codes are masked where
+ * they are logged, tokens and the client secret are never logged.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import pino from 'pino';
 
-const queue: string[] = [];
-let scheduled = false;
+export type LogFields = Record<string, unknown>;
+/** What modules are given to log with: a message a person reads, and fields a program reads. */
+export type LogFn = (msg: string, fields?: LogFields) => void;
 
-function flush(): void {
-	scheduled = false;
-	if (queue.length === 0) return;
-	const text = queue.join('\n') + '\n';
-	queue.length = 0;
+const context = new AsyncLocalStorage<{ requestId: string }>();
+
+const destination = pino.destination({ sync: false, minLength: 0 });
+// A closed stdout (the reader of the pipe went away: EPIPE) must never end the process.
+destination.on('error', () => undefined);
+process.once('exit', () => {
 	try {
-		process.stdout.write(text);
+		destination.flushSync();
 	} catch {
-		// written synchronously to a file or pipe that is gone: the line is lost, the server is not
+		// the reader is gone: the lines are lost, the process is not
 	}
+});
+
+export const logger = pino(
+	{
+		level: process.env.LOG_LEVEL ?? 'info',
+		base: undefined,
+		timestamp: pino.stdTimeFunctions.isoTime,
+		formatters: { level: (label) => ({ level: label }) },
+		mixin: () => {
+			const c = context.getStore();
+			return c ? { req: c.requestId } : {};
+		}
+	},
+	destination
+);
+
+export const logInfo: LogFn = (msg, fields) => logger.info(fields ?? {}, msg);
+export const logWarn: LogFn = (msg, fields) => logger.warn(fields ?? {}, msg);
+export const logError: LogFn = (msg, fields) => logger.error(fields ?? {}, msg);
+
+/** Runs `fn` with `requestId` on every line it logs, whatever awaits in between. */
+export function withRequestId<T>(requestId: string, fn: () => T): T {
+	return context.run({ requestId }, fn);
 }
 
-// A closed stdout (the reader of the pipe went away: EPIPE) arrives as an 'error' event, which
-// would end the process: logging must never take a till server down with it.
-process.stdout.on('error', () => {});
-process.once('exit', flush);
-
-/** Queues one line for stdout. */
-export function logInfo(line: string): void {
-	queue.push(line);
-	if (!scheduled) {
-		scheduled = true;
-		setImmediate(flush);
-	}
-}
-
-/** Writes what is queued now (tests; shutdown). */
+/** Writes what is buffered now (tests; shutdown). */
 export function flushLog(): void {
-	flush();
+	try {
+		destination.flushSync();
+	} catch {
+		// as on exit
+	}
 }

@@ -5,6 +5,7 @@
  * waiting on another within milliseconds.
  */
 import type pg from 'pg';
+import { logError } from '../log';
 
 const CHANNEL = 'till_charge_changed';
 /** Waits between attempts to get the LISTEN connection back, ms: 1 s, doubling, at most 30 s. */
@@ -48,7 +49,7 @@ export class ChargeEvents {
 			if (this.#listener === client) this.#listener = null;
 			client.release(err);
 			if (!this.#closed) {
-				console.error(`[events] LISTEN connection lost: ${err.message}; reconnecting`);
+				logError(`[events] LISTEN connection lost: ${err.message}; reconnecting`);
 				this.#relisten();
 			}
 		};
@@ -95,7 +96,7 @@ export class ChargeEvents {
 		this.#relistenTimer = setTimeout(() => {
 			this.#relistenTimer = null;
 			this.#connectListener().catch((err: Error) => {
-				console.error(`[events] LISTEN reconnect failed: ${err.message}; trying again`);
+				logError(`[events] LISTEN reconnect failed: ${err.message}; trying again`);
 				this.#relisten();
 			});
 		}, delay);
@@ -115,7 +116,7 @@ export class ChargeEvents {
 				await this.#pool.query('SELECT pg_notify($1, $2)', [CHANNEL, orderNo]);
 			} catch (err) {
 				// Waiters on other instances fall back to their periodic re-read.
-				console.error(`[events] NOTIFY failed: ${(err as Error).message}`);
+				logError(`[events] NOTIFY failed: ${(err as Error).message}`);
 			}
 		}
 	}

@@ -5,6 +5,7 @@
  * metadata, and charge_id once known), only with the fields Teegon sends, and a success only
  * once the status query confirms it (the wallets' own rule: query, then decide).
  */
+import type { LogFn } from '../log';
 import { createHash, randomUUID } from 'node:crypto';
 import { parseYuan } from '../../domain/money';
 import { isUniqueViolation } from '../db';
@@ -63,7 +64,7 @@ export interface NotificationReceiverOptions {
 	durably: <T>(fn: () => Promise<T>) => Promise<T>;
 	/** The confirming status query's timeout; past it the worker confirms instead. */
 	confirmTimeoutMs: number;
-	log: (line: string) => void;
+	log: LogFn;
 	now: () => number;
 }
 
@@ -95,13 +96,17 @@ export class NotificationReceiver {
 		const { log } = this.#options;
 		if (!fields.sign) return { status: 403, body: 'missing sign', outcome: 'forged' };
 		if (!verify(fields, this.#options.clientSecret)) {
-			log(`[notify] bad signature for order_no=${fields.order_no ?? '?'}: refused`);
+			log(`[notify] bad signature for order_no=${fields.order_no ?? '?'}: refused`, {
+				order_no: fields.order_no ?? null
+			});
 			return { status: 403, body: 'bad sign', outcome: 'forged' };
 		}
 		const orderNo = fields.order_no ?? null;
 		const shape = this.#shapeProblem(fields);
 		if (shape) {
-			log(`[notify] order_no=${orderNo ?? '?'} refused: ${shape}`);
+			log(`[notify] order_no=${orderNo ?? '?'} refused: ${shape}`, {
+				order_no: fields.order_no ?? null
+			});
 			await this.#record(fields, 'refused', null);
 			return { status: 400, body: shape, outcome: 'refused' };
 		}
@@ -109,13 +114,17 @@ export class NotificationReceiver {
 		if (!charge) {
 			const replay = await this.#record(fields, 'orphan', null);
 			if (!replay)
-				log(`[notify] order_no=${orderNo} is not a charge of this till server: kept for the owner`);
+				log(
+					`[notify] order_no=${orderNo} is not a charge of this till server: kept for the owner`,
+					{ order_no: fields.order_no ?? null }
+				);
 			return { status: 200, body: 'success', outcome: replay ? 'duplicate' : 'orphan' };
 		}
 		const wrong = disagreement(fields, charge);
 		if (wrong) {
 			log(
-				`[notify] order_no=${orderNo} ${wrong} ${JSON.stringify(fields[wrong] ?? null)} differs from the charge's: flagged for the owner, not applied`
+				`[notify] order_no=${orderNo} ${wrong} ${JSON.stringify(fields[wrong] ?? null)} differs from the charge's: flagged for the owner, not applied`,
+				{ order_no: fields.order_no ?? null }
 			);
 			return this.#settle(fields, charge, 'mismatch', async () =>
 				this.#options.store.flag(
@@ -131,7 +140,8 @@ export class NotificationReceiver {
 				return this.#failure(fields, charge);
 			default:
 				log(
-					`[notify] order_no=${orderNo} is_success=${JSON.stringify(fields.is_success)} is neither true nor false: flagged for the owner`
+					`[notify] order_no=${orderNo} is_success=${JSON.stringify(fields.is_success)} is neither true nor false: flagged for the owner`,
+					{ order_no: fields.order_no ?? null }
 				);
 				return this.#settle(fields, charge, 'ignored', () =>
 					this.#options.store.flag(charge.id, FLAG.unreadable)
@@ -190,7 +200,8 @@ export class NotificationReceiver {
 		const store = this.#options.store;
 		if (answer?.kind === 'paid') {
 			this.#options.log(
-				`[notify] order_no=${charge.order_no} success confirmed by query (${ms} ms)`
+				`[notify] order_no=${charge.order_no} success confirmed by query (${ms} ms)`,
+				{ order_no: charge.order_no }
 			);
 			const paid: Observation = {
 				kind: 'paid',
@@ -206,7 +217,8 @@ export class NotificationReceiver {
 		if (answer?.kind === 'failed') {
 			// Teegon's own query says it failed: the query decides, and the owner is told.
 			this.#options.log(
-				`[notify] order_no=${charge.order_no} success contradicted by query (${answer.status}): flagged`
+				`[notify] order_no=${charge.order_no} success contradicted by query (${answer.status}): flagged`,
+				{ order_no: charge.order_no }
 			);
 			return this.#settle(fields, charge, 'contradicted', async () => {
 				await store.flag(charge.id, FLAG.contradicted);
@@ -215,7 +227,9 @@ export class NotificationReceiver {
 		}
 		// Not confirmed yet (the query failed, timed out, still says waiting, or is about another
 		// order): the worker asks again now, and the charge moves only on what the query says.
-		this.#options.log(`[notify] order_no=${charge.order_no} success not yet confirmed; checking`);
+		this.#options.log(`[notify] order_no=${charge.order_no} success not yet confirmed; checking`, {
+			order_no: charge.order_no
+		});
 		return this.#settle(fields, charge, 'unconfirmed', async () => {
 			await store.apply(charge.id, null, { checkNow: true });
 		});
@@ -269,7 +283,8 @@ export class NotificationReceiver {
 			} catch (e) {
 				if (!isUniqueViolation(e)) throw e;
 				this.#options.log(
-					`[notify] order_no=${fields.order_no} replay of a notification already recorded`
+					`[notify] order_no=${fields.order_no} replay of a notification already recorded`,
+					{ order_no: fields.order_no ?? null }
 				);
 				return true;
 			}

@@ -14,7 +14,7 @@ import { isOrderNo, ORDER_NO_RULE } from '../../domain/order-no';
 import { walletOfAuthCode } from '../../domain/payment-code';
 import { alreadyDurable, type SqliteDirect } from '../db';
 import type { Charge, Database } from '../db/schema';
-import { logInfo } from '../log';
+import { logInfo, type LogFn } from '../log';
 import type { ChargeOutcome, TeegonApi } from '../teegon/types';
 import type { ChargeEvents } from './events';
 import { NotificationReceiver, type NotifyResult } from './notifications';
@@ -60,7 +60,7 @@ export interface ChargeServiceOptions {
 	/** Teegon saying it has no such charge for this long fails a charge whose reply was lost. */
 	absentSettleMs?: number;
 	instanceId?: string;
-	log?: (line: string) => void;
+	log?: LogFn;
 	now?: () => number;
 }
 
@@ -93,7 +93,7 @@ export class ChargeService {
 	readonly #options: ChargeServiceOptions & {
 		durably: <T>(fn: () => Promise<T>) => Promise<T>;
 		instanceId: string;
-		log: (line: string) => void;
+		log: LogFn;
 		now: () => number;
 	};
 

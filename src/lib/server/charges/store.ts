@@ -3,6 +3,7 @@
  * it: lookups, and every change through `apply`, with optimistic concurrency (`rev`), the
  * next check scheduled and long polls woken.
  */
+import type { LogFn } from '../log';
 import { sql, type Kysely } from 'kysely';
 import type { ChargeView } from '../../domain/charge';
 import { formatYuan } from '../../domain/money';
@@ -41,7 +42,7 @@ export interface ChargeStoreOptions {
 	events: ChargeEvents;
 	policy: CheckPolicy;
 	instanceId: string;
-	log: (line: string) => void;
+	log: LogFn;
 	now: () => number;
 }
 
@@ -204,7 +205,15 @@ export class ChargeStore {
 		const late = change.late ? ' (LATE: paid after the till gave up; refund it)' : '';
 		const why = change.failure ? ` (${change.failure_code}: ${change.failure})` : '';
 		this.#options.log(
-			`[charge] order_no=${charge.order_no} ${charge.state} -> ${change.state}${late}${why}`
+			`[charge] order_no=${charge.order_no} ${charge.state} -> ${change.state}${late}${why}`,
+			{
+				order_no: charge.order_no,
+				charge_id: change.charge_id ?? charge.charge_id,
+				from: charge.state,
+				to: change.state,
+				...(change.failure_code ? { failure_code: change.failure_code } : {}),
+				...(change.late ? { late: true } : {})
+			}
 		);
 	}
 

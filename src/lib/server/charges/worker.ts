@@ -3,6 +3,7 @@
  * it is, fails a waiting charge at its deadline, and resumes all of it after a restart. Each
  * charge is leased while it is checked, so with several instances one works it at a time.
  */
+import type { LogFn } from '../log';
 import { sql } from 'kysely';
 import type { Charge } from '../db/schema';
 import type { StatusOutcome, TeegonApi } from '../teegon/types';
@@ -23,7 +24,7 @@ export interface ChargeWorkerOptions {
 	 */
 	absentSettleMs: number;
 	instanceId: string;
-	log: (line: string) => void;
+	log: LogFn;
 	now: () => number;
 }
 
@@ -104,7 +105,7 @@ export class ChargeWorker {
 				this.#checking.add(id);
 				void this.#track(this.#check(id))
 					.catch((e: Error) =>
-						this.#options.log(`[worker] check of charge ${id} failed: ${e.message}`)
+						this.#options.log(`[worker] check of charge ${id} failed: ${e.message}`, { charge: id })
 					)
 					.finally(() => this.#checking.delete(id));
 			}
@@ -158,7 +159,9 @@ export class ChargeWorker {
 			}
 			await this.#ask(charge);
 		} catch (e) {
-			this.#options.log(`[worker] check of charge ${id} failed: ${(e as Error).message}`);
+			this.#options.log(`[worker] check of charge ${id} failed: ${(e as Error).message}`, {
+				charge: id
+			});
 			// Try again later, not on every tick: a failure that lasts would otherwise spin.
 			await store.db
 				.updateTable('charges')

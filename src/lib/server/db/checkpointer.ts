@@ -17,6 +17,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type SQLite from 'better-sqlite3';
+import { logWarn } from '../log';
 
 export interface CheckpointerOptions {
 	/** How often the worker checkpoints, ms. Default 250. */
@@ -82,7 +83,7 @@ export function startCheckpointer(
 	file: string,
 	opts: CheckpointerOptions = {}
 ): Checkpointer {
-	const log = opts.log ?? ((line: string) => console.warn(line));
+	const log = opts.log ?? logWarn;
 	const intervalMs = opts.intervalMs ?? 250;
 	let active = false;
 	let runs = 0;

@@ -10,6 +10,7 @@ import pg from 'pg';
 import { startCheckpointer, type Checkpointer } from './checkpointer';
 import { migrate } from './migrations';
 import type { Database } from './schema';
+import { logError } from '../log';
 
 export type DatabaseTarget =
 	| { kind: 'sqlite'; file: string }
@@ -216,7 +217,7 @@ export async function openDatabase(
 		}
 		pool = new pg.Pool(postgresPoolConfig(target));
 		// An idle client's error (server restart) must not crash the process.
-		pool.on('error', (err) => console.error(`[db] idle PostgreSQL client error: ${err.message}`));
+		pool.on('error', (err) => logError(`[db] idle PostgreSQL client error: ${err.message}`));
 		db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 	}
 	if (opts.migrate !== false) {

@@ -22,7 +22,7 @@ import type {
 	TeegonApi,
 	TeegonClientConfig
 } from './types';
-import { logInfo } from '../log';
+import { logInfo, type LogFn } from '../log';
 
 export { tradeState, walletOfTradeStatus, walletOfAuthCode, TRADE_STATUSES } from './status';
 
@@ -49,8 +49,8 @@ export interface CallOptions {
 }
 
 export interface TeegonClientOptions {
-	/** Receives one line per call. Default: the server's queued stdout log (log.ts). */
-	log?: (line: string) => void;
+	/** Receives one line per call, with its ids as fields. Default: the server's log (log.ts). */
+	log?: LogFn;
 	/** Most sockets open at once to the gateway. Default: unlimited. */
 	maxSockets?: number;
 	/** A DNS lookup in place of the system's (its time counts toward the connect timeout). */
@@ -211,10 +211,19 @@ export function createTeegonClient(
 					: outcome.kind === 'not_sent'
 						? field('reason', outcome.reason)
 						: `${field('reason', outcome.reason)} ${field('http', outcome.httpStatus)}`;
+		const ms = Math.round(performance.now() - started);
 		log(
 			`teegon ${field('rid', requestId)} call=charge ${field('order_no', request.orderNo)} ` +
 				`${field('auth_code', maskAuthCode(request.authCode))} ${field('amount', amount)} ` +
-				`outcome=${outcome.kind} ${detail} ms=${Math.round(performance.now() - started)}`
+				`outcome=${outcome.kind} ${detail} ms=${ms}`,
+			{
+				teegon: 'charge',
+				rid: requestId,
+				order_no: request.orderNo,
+				charge_id: 'chargeId' in outcome ? (outcome.chargeId ?? null) : null,
+				outcome: outcome.kind,
+				ms
+			}
 		);
 		return outcome;
 	}
@@ -234,9 +243,11 @@ export function createTeegonClient(
 					? field('error', outcome.error)
 					: `${field('reason', outcome.reason)} ${field('http', outcome.httpStatus)}`;
 		const [name, value] = Object.entries(about)[0]!;
+		const ms = Math.round(performance.now() - started);
 		log(
 			`teegon ${field('rid', requestId)} call=barcode_pay_status ${field(name, value)} ` +
-				`outcome=${outcome.kind} ${detail} ms=${Math.round(performance.now() - started)}`
+				`outcome=${outcome.kind} ${detail} ms=${ms}`,
+			{ teegon: 'barcode_pay_status', rid: requestId, [name]: value, outcome: outcome.kind, ms }
 		);
 		return outcome;
 	}

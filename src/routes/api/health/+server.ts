@@ -1,6 +1,7 @@
 import { json } from '@sveltejs/kit';
 import { sql } from 'kysely';
 import { app } from '$lib/server/app';
+import { logError } from '$lib/server/log';
 import type { RequestHandler } from './$types';
 
 export const GET: RequestHandler = async () => {
@@ -10,7 +11,7 @@ export const GET: RequestHandler = async () => {
 		await sql`SELECT 1`.execute(a.db.db);
 	} catch (e) {
 		// The detail goes to the log, not to whoever asks: this endpoint needs no token.
-		console.error(`[till] health: database check failed: ${(e as Error).message}`);
+		logError(`[till] health: database check failed: ${(e as Error).message}`);
 		database = 'error';
 	}
 	return json(
