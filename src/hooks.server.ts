@@ -8,7 +8,7 @@ import { mediaType } from '$lib/server/http/body';
 import { RateLimiter } from '$lib/server/http/rate-limit';
 import { authenticateCached, bearerToken, cachedTill } from '$lib/server/tills';
 import { apiError } from '$lib/domain/api-error';
-import { flushLog, logError, withRequestId } from '$lib/server/log';
+import { logError, withRequestId } from '$lib/server/log';
 
 export const init: ServerInit = async () => {
 	try {
@@ -16,7 +16,6 @@ export const init: ServerInit = async () => {
 	} catch (e) {
 		if (e instanceof ConfigError) {
 			logError(`[till] configuration error: ${e.message}`, { variable: e.variable });
-			flushLog();
 			process.exit(78); // EX_CONFIG: stop at start, naming the variable
 		}
 		throw e;

@@ -7,5 +7,3 @@ await withRequestId('req-42', async () => {
 	logInfo('teegon call=charge order_no=A outcome=paid', { order_no: 'A', charge_id: 'ch_1' });
 });
 logWarn('[till] SANDBOX MODE: no "credentials"');
-// Exits at once: what is still buffered is written on exit.
-process.exit(0);

@@ -1,9 +1,11 @@
 /**
  * The server's log: one JSON object per line on stdout (pino), with the request id of the
  * request a line was written for and the ids it names (order_no, charge_id …) as fields.
- * Writes are buffered and made off the request path (pino's asynchronous destination); what is
- * buffered is written on exit. Lines never carry a secret: payment codes are masked where
- * they are logged, tokens and the client secret are never logged.
+ * Lines are written in order, asynchronously: a synchronous write to a pipe whose reader lags
+ * (journald, a busy terminal) would hold up every request. A clean shutdown waits for what is
+ * still to be written (flushLog); a process that exits at once writes it synchronously then.
+ * Lines never carry a secret: payment codes are masked where they are logged, tokens and the
+ * client secret are never logged.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pino from 'pino';
@@ -21,7 +23,7 @@ process.once('exit', () => {
 	try {
 		destination.flushSync();
 	} catch {
-		// the reader is gone: the lines are lost, the process is not
+		// not open yet, or the reader is gone: the lines are lost, the process is not
 	}
 });
 
@@ -48,11 +50,13 @@ export function withRequestId<T>(requestId: string, fn: () => T): T {
 	return context.run({ requestId }, fn);
 }
 
-/** Writes what is buffered now (tests; shutdown). */
-export function flushLog(): void {
-	try {
-		destination.flushSync();
-	} catch {
-		// as on exit
-	}
+/** Resolves once every line logged so far is written (a clean shutdown waits for it). */
+export function flushLog(): Promise<void> {
+	return new Promise((resolve) => {
+		try {
+			destination.flush(() => resolve());
+		} catch {
+			resolve(); // not open yet, or the reader is gone
+		}
+	});
 }
