@@ -4,11 +4,12 @@
  *
  *   npm run admin -- create-till --store "…" --name "…"   prints {"store","till","token"}
  *   npm run admin -- migrate
+ *   npm run admin -- backup FILE                        SQLite: online copy of the database
  *   npm run admin -- attention [--json] [--all]          charges the owner must look at
  *   npm run admin -- review REF --note "…"               mark one dealt with
  *   npm run admin -- import-products FILE --store "…"    CSV: name,price,barcode[,category,pinyin,favourite]
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig, ConfigError } from '../src/lib/server/config';
 import { openDatabase, type Db } from '../src/lib/server/db';
@@ -32,6 +33,7 @@ const USAGE = `usage: npm run admin -- <command> [options]
   new-token --till ID                    give a till a new token (prints it as JSON); the old one stops working
   revoke-till --till ID                  take a till's token away (a lost or stolen tablet); new-token gives it one again
   migrate                                run pending database migrations
+  backup FILE                            SQLite: a consistent copy of the database while the till runs
   attention [--json] [--all]             list what needs the owner (late, unknown, mismatched, orphan, paid without a sale, sale without its charge);
                                          --all: also those marked dealt with
   review REF --note TEXT                 mark an item dealt with (REF as attention prints it: late:ORDER, unsold:ORDER, orphan:ID, sale:ID…),
@@ -97,6 +99,21 @@ function plan(command: string, rest: string[]): Run {
 			parse(command, rest, {});
 			return async (db) => {
 				console.log(JSON.stringify({ migrated: true, database: db.kind }));
+				return 0;
+			};
+		}
+		case 'backup': {
+			const { positionals } = parse(command, rest, {}, 1);
+			const dest = positionals[0];
+			if (!dest) throw new UsageError('FILE: where to write the copy is required');
+			if (existsSync(dest)) throw new UsageError(`FILE: ${dest} exists already; name a new file`);
+			return async (db) => {
+				if (!db.backup)
+					throw new AdminError(
+						'backup: the database is PostgreSQL; back it up with pg_dump (docs/deploy.md)'
+					);
+				await db.backup(dest);
+				console.log(JSON.stringify({ backup: dest, bytes: statSync(dest).size }));
 				return 0;
 			};
 		}

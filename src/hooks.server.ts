@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { json, text, type Handle, type ServerInit } from '@sveltejs/kit';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { json, text, type Handle, type RequestEvent, type ServerInit } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
 import { app, startApp } from '$lib/server/app';
 import { ConfigError } from '$lib/server/config';
@@ -38,6 +38,24 @@ const csrf: Handle = ({ event, resolve }) => {
 	return text(`Cross-site ${request.method} form submissions are forbidden`, { status: 403 });
 };
 
+/**
+ * The metrics scraper: with METRICS_TOKEN set, its bearer token; without, a request from this
+ * machine that came through no proxy (a proxy on the same machine would make every visitor's
+ * request look local, but it adds X-Forwarded-For).
+ */
+function metricsAccess(event: RequestEvent): boolean {
+	const expected = app().config.metricsToken;
+	if (expected) {
+		const given = bearerToken(event.request.headers.get('authorization')) ?? '';
+		const a = createHash('sha256').update(given).digest();
+		const b = createHash('sha256').update(expected).digest();
+		return timingSafeEqual(a, b);
+	}
+	const address = event.getClientAddress();
+	const loopback = address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
+	return loopback && !event.request.headers.has('x-forwarded-for');
+}
+
 /** Wrong tokens per address per minute before the address is told to wait. */
 const TOKEN_MISSES_PER_MINUTE = 30;
 const tokenMisses = new RateLimiter({ limit: TOKEN_MISSES_PER_MINUTE, windowMs: 60_000 });
@@ -60,6 +78,7 @@ const tillAuth: Handle = async ({ event, resolve }) => {
 	event.locals.till = null;
 	const needs = credentialFor(event.route.id);
 	if (needs === undefined || needs === 'public' || needs === 'teegon') return resolve(event);
+	if (needs === 'metrics') return metricsAccess(event) ? resolve(event) : unauthorized();
 	if (needs === 'unlisted') {
 		logError(`[till] ${event.route.id}: an API route with no entry in access.ts; refused`);
 		return unauthorized();

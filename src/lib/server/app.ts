@@ -5,7 +5,7 @@
  * names the variable.
  */
 import { randomUUID } from 'node:crypto';
-import { loadConfig, type Env, type TillConfig } from './config';
+import { ConfigError, loadConfig, type Env, type TillConfig } from './config';
 import { openDatabase, type Db } from './db';
 import { ChargeEvents } from './charges/events';
 import { ChargeService } from './charges/service';
@@ -14,6 +14,8 @@ import type { TeegonApi } from './teegon/types';
 import { startSandbox, type Sandbox } from './sandbox/gateway';
 import { ensureDemoTill } from './tills';
 import { seedDemoCatalog } from './catalog';
+import { measureOpenWork } from './metrics';
+import { chargesNeedingOwner } from './owner/attention';
 import { flushLog, logError, logInfo, logWarn } from './log';
 
 export interface TillApp {
@@ -32,7 +34,21 @@ export interface TillApp {
 export async function createApp(env: Env): Promise<TillApp> {
 	const config = loadConfig(env);
 	const instanceId = `${process.pid}-${randomUUID().slice(0, 8)}`;
-	const db = await openDatabase(config.database, { checkpointer: true });
+	const db = await openDatabase(config.database, {
+		checkpointer: true,
+		migrate: config.migrateOnStart
+	});
+	if (!config.migrateOnStart) {
+		// Several instances on one database: the schema is brought up to date once, first.
+		const pending = await db.pendingMigrations();
+		if (pending.length) {
+			await db.close();
+			throw new ConfigError(
+				'MIGRATE_ON_START',
+				`is off and ${pending.length} migration(s) have not been run (${pending.join(', ')}): run \`npm run admin -- migrate\` first`
+			);
+		}
+	}
 	let sandbox: Sandbox | null = null;
 	let baseUrl = config.teegon.baseUrl;
 	if (config.mode === 'sandbox') {
@@ -73,6 +89,18 @@ export async function createApp(env: Env): Promise<TillApp> {
 		instanceId
 	});
 	charges.start();
+	measureOpenWork(async () => {
+		const open = await db.db
+			.selectFrom('charges')
+			.select((eb) => ['state', eb.fn.countAll<number>().as('n')])
+			.where('state', 'in', ['pending', 'unknown'])
+			.groupBy('state')
+			.execute();
+		return {
+			charges: Object.fromEntries(open.map((r) => [r.state, Number(r.n)])),
+			attention: (await chargesNeedingOwner(db.db)).length
+		};
+	});
 	let demoToken: string | null = null;
 	if (config.mode === 'sandbox') {
 		const demo = await ensureDemoTill(db.db, config.sandbox.clientSecret);
@@ -109,7 +137,7 @@ process.once('sveltekit:shutdown' as 'exit', () => {
 	void current
 		?.close()
 		.catch((e: Error) => logError(`[till] shutdown: ${e.message}`))
-		.finally(flushLog);
+		.then(() => flushLog());
 });
 let starting: Promise<TillApp> | null = null;
 

@@ -42,6 +42,10 @@ export interface TillConfig {
 		authCodeReuseWindowMs: number;
 	};
 	sandbox: SandboxConfig;
+	/** Bearer token for GET /api/metrics; null: only from this machine (loopback). */
+	metricsToken: string | null;
+	/** Run pending migrations at start (off: `npm run admin -- migrate` does it, once, first). */
+	migrateOnStart: boolean;
 }
 
 export interface SandboxConfig {
@@ -88,6 +92,14 @@ function url(env: Env, name: string): string | undefined {
 	if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
 		throw new ConfigError(name, `must be an http(s) URL, got "${v}"`);
 	return v.replace(/\/+$/, '');
+}
+
+function onOff(env: Env, name: string, fallback: boolean): boolean {
+	const v = text(env, name);
+	if (v === undefined) return fallback;
+	if (v === 'on') return true;
+	if (v === 'off') return false;
+	throw new ConfigError(name, `must be "on" or "off", got "${v}"`);
 }
 
 export function loadSandboxConfig(env: Env): SandboxConfig {
@@ -171,6 +183,8 @@ export function loadConfig(env: Env): TillConfig {
 			maxAmount,
 			authCodeReuseWindowMs: int(env, 'AUTH_CODE_REUSE_SECONDS', 300, 0, 86_400) * 1000
 		},
-		sandbox
+		sandbox,
+		metricsToken: text(env, 'METRICS_TOKEN') ?? null,
+		migrateOnStart: onOff(env, 'MIGRATE_ON_START', true)
 	};
 }

@@ -20,6 +20,7 @@ import { tradeState } from '../teegon/status';
 import { isoFromUnixSeconds } from '../teegon/time';
 import type { TeegonApi } from '../teegon/types';
 import { observeStatus, unlistedStatus } from './observe';
+import { notificationLag, notifications } from '../metrics';
 import type { ChargeStore } from './store';
 import type { Observation } from './transition';
 
@@ -93,6 +94,15 @@ export class NotificationReceiver {
 	 * holds, and answered 200 `success` so that Teegon stops sending it.
 	 */
 	async receive(fields: Record<string, string>): Promise<NotifyResult> {
+		const result = await this.#receive(fields);
+		notifications.inc({ outcome: result.outcome });
+		const paidAt = isoFromUnixSeconds(fields.pay_time);
+		if (result.status === 200 && paidAt && fields.is_success === 'true')
+			notificationLag.observe(Math.max(0, (this.#options.now() - Date.parse(paidAt)) / 1000));
+		return result;
+	}
+
+	async #receive(fields: Record<string, string>): Promise<NotifyResult> {
 		const { log } = this.#options;
 		if (!fields.sign) return { status: 403, body: 'missing sign', outcome: 'forged' };
 		if (!verify(fields, this.#options.clientSecret)) {

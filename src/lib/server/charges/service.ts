@@ -153,6 +153,11 @@ export class ChargeService {
 		return this.#receiver.receive(fields);
 	}
 
+	/** Whether this instance's worker is settling charges. */
+	get running(): boolean {
+		return this.#worker.running;
+	}
+
 	start(tickMs?: number): void {
 		this.#worker.start(tickMs);
 	}

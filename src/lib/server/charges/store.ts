@@ -14,6 +14,7 @@ import type { Charge, Database } from '../db/schema';
 import type { ChargeEvents } from './events';
 import { nextCheck, type CheckPolicy } from './schedule';
 import { transition, type Observation } from './transition';
+import { chargesSettled } from '../metrics';
 
 export function chargeView(c: Charge): ChargeView {
 	return {
@@ -202,6 +203,11 @@ export class ChargeStore {
 	}
 
 	#logChange(charge: Charge, change: Partial<Charge>): void {
+		chargesSettled.inc({
+			state: change.state!,
+			failure_code: change.failure_code ?? '',
+			late: change.late ? 'yes' : 'no'
+		});
 		const late = change.late ? ' (LATE: paid after the till gave up; refund it)' : '';
 		const why = change.failure ? ` (${change.failure_code}: ${change.failure})` : '';
 		this.#options.log(

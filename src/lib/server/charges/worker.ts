@@ -48,6 +48,10 @@ export class ChargeWorker {
 		this.#options = o;
 	}
 
+	get running(): boolean {
+		return this.#timer !== null;
+	}
+
 	/** Starts ticking: resumes every non-final charge, also after a restart. */
 	start(tickMs = Math.min(250, this.#options.pollIntervalMs)): void {
 		if (this.#timer) return;

@@ -8,7 +8,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type QueryResult } from 'kysely';
 import pg from 'pg';
 import { startCheckpointer, type Checkpointer } from './checkpointer';
-import { migrate } from './migrations';
+import { migrate, pendingMigrations } from './migrations';
 import type { Database } from './schema';
 import { logError } from '../log';
 
@@ -23,6 +23,13 @@ export type DatabaseTarget =
 export interface Db {
 	kind: DatabaseTarget['kind'];
 	db: Kysely<Database>;
+	/**
+	 * SQLite: copies the database to `file` while it is in use (SQLite's online backup: a
+	 * consistent copy, other connections go on writing). PostgreSQL: null (use pg_dump).
+	 */
+	backup: ((file: string) => Promise<void>) | null;
+	/** Migrations not run on this database yet (MIGRATE_ON_START=off leaves them to the admin). */
+	pendingMigrations(): Promise<string[]>;
 	/** PostgreSQL only: the pool, for LISTEN/NOTIFY. */
 	pool: pg.Pool | null;
 	target: DatabaseTarget;
@@ -188,6 +195,7 @@ export async function openDatabase(
 	let checkpointer: Checkpointer | null = null;
 	let direct: SqliteDirect | null = null;
 	let durably: Db['durably'] = alreadyDurable;
+	let backup: Db['backup'] = null;
 	if (target.kind === 'sqlite') {
 		if (target.file !== ':memory:') mkdirSync(dirname(target.file), { recursive: true });
 		const file = new SQLite(target.file);
@@ -203,6 +211,9 @@ export async function openDatabase(
 		direct = sqliteDirect(file, cached.prepare);
 		db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached }) });
 		durably = sqliteDurably(file, db);
+		backup = async (dest) => {
+			await file.backup(dest);
+		};
 	} else {
 		if (target.schema) {
 			if (!/^[a-z_][a-z0-9_]*$/.test(target.schema))
@@ -220,18 +231,18 @@ export async function openDatabase(
 		pool.on('error', (err) => logError(`[db] idle PostgreSQL client error: ${err.message}`));
 		db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 	}
-	if (opts.migrate !== false) {
-		// On PostgreSQL, name the schema in use (search_path may point elsewhere than public).
-		const schema =
-			target.kind === 'postgres'
-				? (target.schema ??
-					(await sql<{ s: string }>`SELECT current_schema() AS s`.execute(db)).rows[0]?.s)
-				: undefined;
-		await migrate(db as Kysely<unknown>, schema);
-	}
+	// On PostgreSQL, name the schema in use (search_path may point elsewhere than public).
+	const schema =
+		target.kind === 'postgres'
+			? (target.schema ??
+				(await sql<{ s: string }>`SELECT current_schema() AS s`.execute(db)).rows[0]?.s)
+			: undefined;
+	if (opts.migrate !== false) await migrate(db as Kysely<unknown>, schema);
 	return {
 		kind: target.kind,
 		db,
+		pendingMigrations: () => pendingMigrations(db as Kysely<unknown>, schema),
+		backup,
 		pool,
 		target,
 		checkpointer,

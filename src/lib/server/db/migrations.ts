@@ -369,6 +369,16 @@ export async function migrateTo(
 	return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
+/** Names of the migrations not yet run on this database, oldest first. */
+export async function pendingMigrations(db: Kysely<unknown>, schema?: string): Promise<string[]> {
+	const migrator = new Migrator({
+		db,
+		provider,
+		...(schema ? { migrationTableSchema: schema } : {})
+	});
+	return (await migrator.getMigrations()).filter((m) => !m.executedAt).map((m) => m.name);
+}
+
 /** Exposed for tests that check the schema is the same on both engines. */
 export const migrationNames = Object.keys(migrations);
 export { sql };

@@ -4,8 +4,10 @@
  * A route under /api that is not listed is refused: a new endpoint needs an entry here first.
  */
 export type Credential =
-	/** No credential: the health check. */
+	/** No credential: the health and readiness checks. */
 	| 'public'
+	/** The metrics scraper: `Bearer <METRICS_TOKEN>`, or from this machine when none is set. */
+	| 'metrics'
 	/** Teegon's server: no token, proves itself by the notification's signature. */
 	| 'teegon'
 	/** A till: `Authorization: Bearer <till token>`. */
@@ -13,6 +15,8 @@ export type Credential =
 
 export const API_ROUTES: Readonly<Record<string, Credential>> = {
 	'/api/health': 'public',
+	'/api/ready': 'public',
+	'/api/metrics': 'metrics',
 	'/api/teegon/notify': 'teegon',
 	'/api/me': 'till',
 	'/api/catalog': 'till',

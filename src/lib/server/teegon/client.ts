@@ -15,6 +15,7 @@ import { formatYuan } from '../../domain/money';
 import { signed } from './sign';
 import { tradeState } from './status';
 import { isoFromUnixSeconds } from './time';
+import { teegonCalls } from '../metrics';
 import type {
 	ChargeOutcome,
 	TeegonChargeRequest,
@@ -211,7 +212,9 @@ export function createTeegonClient(
 					: outcome.kind === 'not_sent'
 						? field('reason', outcome.reason)
 						: `${field('reason', outcome.reason)} ${field('http', outcome.httpStatus)}`;
-		const ms = Math.round(performance.now() - started);
+		const elapsed = performance.now() - started;
+		teegonCalls.observe({ call: 'charge', outcome: outcome.kind }, elapsed / 1000);
+		const ms = Math.round(elapsed);
 		log(
 			`teegon ${field('rid', requestId)} call=charge ${field('order_no', request.orderNo)} ` +
 				`${field('auth_code', maskAuthCode(request.authCode))} ${field('amount', amount)} ` +
@@ -243,7 +246,9 @@ export function createTeegonClient(
 					? field('error', outcome.error)
 					: `${field('reason', outcome.reason)} ${field('http', outcome.httpStatus)}`;
 		const [name, value] = Object.entries(about)[0]!;
-		const ms = Math.round(performance.now() - started);
+		const elapsed = performance.now() - started;
+		teegonCalls.observe({ call: 'barcode_pay_status', outcome: outcome.kind }, elapsed / 1000);
+		const ms = Math.round(elapsed);
 		log(
 			`teegon ${field('rid', requestId)} call=barcode_pay_status ${field(name, value)} ` +
 				`outcome=${outcome.kind} ${detail} ms=${ms}`,

@@ -2,6 +2,7 @@ import { json } from '@sveltejs/kit';
 import { invalidField } from '$lib/domain/api-error';
 import { app } from '$lib/server/app';
 import { requireTill } from '$lib/server/http/till-auth';
+import { salesReceived } from '$lib/server/metrics';
 import { readJson } from '$lib/server/http/body';
 import { isUniqueViolation } from '$lib/server/db';
 import { MAX_SALES_PER_BATCH, recordSales } from '$lib/server/sales';
@@ -20,9 +21,9 @@ export const POST: RequestHandler = async ({ request, locals }) => {
 	for (let attempt = 0; ; attempt++) {
 		try {
 			const { db } = app();
-			return json({
-				results: await recordSales(db.db, till, sales, Date.now(), db.durably)
-			});
+			const results = await recordSales(db.db, till, sales, Date.now(), db.durably);
+			for (const r of results) salesReceived.inc({ status: r.status });
+			return json({ results });
 		} catch (e) {
 			// Two tabs or instances racing on the same ids: the retry sees them as duplicates.
 			if (!isUniqueViolation(e) || attempt >= 2) throw e;
