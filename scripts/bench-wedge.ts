@@ -19,12 +19,12 @@
  * lanes one after the other instead of at the same time (≈ 4 min instead of ≈ 1).
  */
 import { chromium } from '@playwright/test';
-import { chromiumLaunchOptions } from '../tests/helpers/chromium';
+import { chromiumLaunchOptions } from './bench/chromium';
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { WEDGE_PRESETS, WedgeDetector } from '../src/lib/till/wedge';
+import { WEDGE_PRESETS, WedgeDetector } from '../src/lib/devices/scanner/wedge';
 import type {
 	ConfigSpec,
 	Lane,
@@ -33,8 +33,8 @@ import type {
 	Stream,
 	StreamKey,
 	StreamRecord
-} from '../tests/helpers/wedge-entry';
-import { prng } from '../tests/helpers/prng';
+} from './bench/wedge-entry';
+import { prng } from './bench/prng';
 
 const STREAMS = Number(process.env.BENCH_WEDGE_STREAMS ?? 30);
 const SEED = Number(process.env.BENCH_WEDGE_SEED ?? 20240917);
@@ -183,7 +183,7 @@ const PAUSE_MS = Math.max(...configs.map(holdMs)) + 70;
 
 async function bundle(): Promise<string> {
 	const out = await build({
-		entryPoints: [`${ROOT}tests/helpers/wedge-entry.ts`],
+		entryPoints: [`${ROOT}scripts/bench/wedge-entry.ts`],
 		bundle: true,
 		format: 'iife',
 		platform: 'browser',

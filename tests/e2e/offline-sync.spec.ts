@@ -7,7 +7,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { DEFAULT_SANDBOX_CLIENT_SECRET } from '../../src/lib/server/config';
 import { demoToken } from '../../src/lib/server/tills';
-import { offlineBundle } from '../helpers/offline-bundle';
+import { offlineBundle } from '../../scripts/bench/offline-bundle';
 
 const token = demoToken(DEFAULT_SANDBOX_CLIENT_SECRET);
 let bundle: string;

@@ -68,7 +68,7 @@ import {
 	type PaymentSnapshot,
 	type Wallet
 } from './payment';
-import { classifyScan, isPaymentCode } from './scan-classify';
+import { classifyScan, isPaymentCode } from '$lib/devices/scanner/scan-classify';
 import { TillApi, type TillIdentity } from './till-api';
 
 export type Mode = 'sandbox' | 'live';

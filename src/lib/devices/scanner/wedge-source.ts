@@ -1,22 +1,12 @@
 /**
- * The keyboard-wedge ScanSource: connects a WedgeDetector (wedge.ts) to the page.
- *
- * - A capture-phase `keydown` listener on `window` runs before any handler of the page, feeds the
- *   detector, and for held keys calls preventDefault + stopImmediatePropagation: no digit of a scan
- *   reaches a focused field, and its Enter/Tab neither submits a form nor moves focus.
- * - Keys the detector releases (typed by a person) are replayed where they were aimed: into the
- *   focused input/textarea/contenteditable at the caret with `execCommand('insertText')` (it keeps
- *   the field's undo stack and fires beforeinput/input like typing, so bound state updates),
- *   falling back to setRangeText + an `input` event; anywhere else they are re-dispatched as
- *   synthetic keydowns so the page's keyboard shortcuts still see them.
- * - The keyups of held keys are swallowed too, so a page handler on keyup never sees half a scan.
- * - With a Chinese IME on, keys come as 'Process' (keyCode 229) and the IME takes them whatever
- *   we do. Digits then arrive as `insertText` input: while a burst is undecided those are
- *   cancelled in `beforeinput`, and when a scan made of such keys is recognised the focused
- *   field is put back as it was when the burst began. Letters typed into an active pinyin
- *   composition cannot be stopped: switch the IME to English or the scanner to digits only.
- */
-import type { ScanEmit, ScanSource } from './scanner';
+ * The keyboard-wedge ScanSource: a capture-phase `keydown` listener on `window` feeds the
+ * WedgeDetector and stops the keys it holds, so no digit of a scan reaches a focused field and its
+ * Enter neither submits a form nor moves focus. Keys found to be typed by a person are replayed
+ * where they were aimed (`execCommand('insertText')` keeps the field's undo stack and its input
+ * events); elsewhere re-dispatched, so shortcuts still see them. Under a Chinese IME the keys
+ * cannot be stopped ('Process', keyCode 229): their input is cancelled in `beforeinput` while a
+ * burst is undecided, and a field a scan reached is put back as it was.
+ */import type { ScanEmit, ScanSource } from './scanner';
 import { WedgeDetector, type HeldKey, type WedgeKey, type WedgeOptions } from './wedge';
 
 type Origin = EventTarget | null;

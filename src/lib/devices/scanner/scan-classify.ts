@@ -1,12 +1,8 @@
 /**
- * What a scanned string is: a customer's payment code (付款码) or a product barcode.
- *
- * Payment code shapes are Teegon's (../shared/docs/teegon-protocol.md, "Payment code formats"):
- * WeChat 18 digits starting 10–15, Alipay 16–24 digits starting 25–30. Product barcodes are GTINs
- * whose check digit is verified: a misread EAN-13 must never add the wrong product. The lengths do
- * not clash: EAN-8 = 8, UPC-A = 12, EAN-13 = 13 digits, payment codes ≥ 16.
+ * What a scanned string is: a customer's payment code (shapes in $lib/domain/payment-code) or a
+ * product barcode. GTINs have their check digit verified: a misread must never add the wrong
+ * product. The lengths do not clash: EAN-8 = 8, UPC-A = 12, EAN-13 = 13, payment codes ≥ 16.
  */
-
 import { ALIPAY_CODE, WECHAT_CODE } from '$lib/domain/payment-code';
 
 export type ScanKind = 'wechat' | 'alipay' | 'ean13' | 'ean8' | 'upca' | 'other';

@@ -1,5 +1,5 @@
 import { describe, expect, test, vi } from 'vitest';
-import { readScannerSettings, SCANNER_SETTINGS_KEY } from '../../../src/lib/till/scanner-settings';
+import { readScannerSettings, SCANNER_SETTINGS_KEY } from '$lib/devices/scanner/scanner-settings';
 
 const storage = (value: string | null) => ({
 	getItem: (k: string) => (k === SCANNER_SETTINGS_KEY ? value : null)

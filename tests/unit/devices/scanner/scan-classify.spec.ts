@@ -5,7 +5,7 @@ import {
 	hasValidCheckDigit,
 	isPaymentCode,
 	normalizeScan
-} from '$lib/till/scan-classify';
+} from '$lib/devices/scanner/scan-classify';
 
 describe('payment codes', () => {
 	test.each([

@@ -1,10 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import {
-	charFromCode,
-	decodeKey,
 	isCompleteCode,
 	isProvenCode,
-	namedKey,
 	WEDGE_PRESETS,
 	WedgeDetector,
 	type HeldKey,
@@ -12,8 +9,9 @@ import {
 	type WedgeKey,
 	type WedgeOptions,
 	type WedgeScan
-} from '$lib/till/wedge';
-import { prng } from '../../helpers/prng';
+} from '$lib/devices/scanner/wedge';
+import { charFromCode, decodeKey, namedKey } from '$lib/devices/scanner/wedge-keys';
+import { prng } from '../../../../scripts/bench/prng';
 
 // ---- synthesized key streams -----------------------------------------------------------------
 

@@ -1,82 +1,19 @@
 /**
- * Keyboard-wedge scan detection: tells a scanner's burst of keystrokes from a person typing.
+ * Keyboard-wedge scan detection: tells a scanner's burst of keystrokes from a person typing. A
+ * pure state machine fed keydown-like records (no DOM), so it runs in unit tests and benchmarks;
+ * wedge-source.ts connects it to the page.
  *
- * A pure state machine with no DOM and no Svelte: it is fed `{ key, code, timeStamp, ... }`
- * records (a KeyboardEvent fits), so it runs in unit tests, in benchmarks over recorded streams
- * and in any plain browser bundle. wedge-source.ts connects it to `window`.
- *
- * Facts it is built on (../shared/docs/peers.md, "Hardware scanners in the browser"):
- * - scanners type 1 ms (Datalogic) to 10–20 ms (Honeywell, Netum) apart, some Zebra 80–100 ms;
- *   people type ≥ 100 ms apart, fast typists in short bursts of 50–80 ms;
- * - most scanners end a code with Enter (sometimes Tab);
- * - with a Chinese IME on (or on Android Chrome) keys arrive as `Process`/`Unidentified`
- *   (keyCode 229), so the character must be read from `event.code`.
- *
- * ## Two tiers
- * - fast (`maxGapMs` 40 / `avgGapMs` 30): scanners at 1–20 ms per key. A scan with a suffix, or
- *   without one (`allowSuffixless`) once no key follows for `suffixlessTimeoutMs`.
- * - slow (`slowMaxGapMs` 90 / `slowAvgGapMs` 75): scanners at 50–70 ms per key (some Zebra
- *   models, 48–72 ms jittered). Their gaps overlap a fast typist's bigrams (60–90 ms), but not a
- *   whole run of ≥ `minLength` characters: people type at 100 ms and more between keys on
- *   average. A slow-tier burst is a scan when it ends with the suffix (Enter/Tab); without one
- *   (`allowSuffixless`), only when `slowMaxGapMs` of silence ends it AND its content is a code
- *   whose shape proves it (a GTIN with a valid check digit, a WeChat/Alipay payment code:
- *   scan-classify.ts), so a person's fast run of letters or an 11-digit phone number never is.
- *   Such a scan is decided 90 ms after its last key: timing cannot end it sooner, since the
- *   scanner's next key may still be 72 ms away. Set `slowMaxGapMs: 0` to turn the tier off.
- *
- * ## Ending a code by its content (`endOnCompleteCode`, off by default)
- * For a device whose scanner sends no suffix: a burst that becomes a complete code — an
- * 18-digit WeChat payment code, a 24-digit Alipay one, or an EAN-13 with a valid check digit that
- * is not the start of a payment code (prefix not 10–15 or 25–30) — is a scan on the key that
- * completes it, with no silence to wait for, at either tier's rhythm. Off by default because a
- * longer numeric code that starts like one would be cut in two — an ITF-14 carton code whose
- * first 13 digits pass the check (1 in 10), a GS1-128 label whose date fields start 11/13/15
- * and run past 18 digits — and because a scanner that does send Enter would then be read on
- * its last digit instead of on the Enter. Where such codes are scanned, give the scanner a
- * suffix instead.
- *
- * A suffix that arrives within `holdTimeoutMs` after a scan that was decided without one (the
- * silence or the content ended it, then a late Enter came) is swallowed with that scan: it
- * must not submit a form or trigger a shortcut.
- *
- * ## Swallow, then replay (approach (a))
- * The first keys of a scan look exactly like typing, and a digit that reached a text field cannot
- * be taken back cleanly (the field, its undo stack and any bound state already changed). So every
- * key that could belong to a scan is held back ('buffer': the caller calls preventDefault) until
- * the burst is decided:
- * - the suffix (Enter/Tab) arrives within `maxGapMs` after ≥ `minLength` characters typed at
- *   fast-tier speed → a scan; else, within `slowMaxGapMs`, after a burst of ≥ `minLength`
- *   characters at slow-tier speed → a scan. Reported synchronously on that key, and the suffix
- *   is swallowed too, so it neither submits a form nor moves focus;
- * - no key follows for `suffixlessTimeoutMs` → a scan if the fast tier qualifies and
- *   `allowSuffixless`; else the keys stay held (a slow scan's next key or Enter may still come)
- *   until `slowMaxGapMs` after the last key, and are then a suffixless slow-tier scan (rhythm
- *   and content, see above) or released;
- * - a gap > `maxGapMs` starts a new fast-tier run inside the held burst (the keys before it are
- *   typing, or part of a slow scan); a gap > `slowMaxGapMs` ends the burst: held keys are released;
- * - a non-character key (Backspace, arrows, Escape, a shortcut with Ctrl/Alt/Meta, auto-repeat,
- *   IME composition), or a suffix after too few or too slow characters → the held keys are
- *   released, synchronously, BEFORE that key takes effect.
- * Released keys go to `onRelease`, whose job is to replay them (wedge-source.ts inserts the text at
- * the caret of the focused field, or re-dispatches the keys elsewhere). A person's keystroke thus
- * appears at most `holdTimeoutMs` (~90 ms; ~40 ms with the slow tier off) late, which nobody
- * notices; a scan's characters never reach the page.
- *
- * Why not (b), let keys through and delete them once a scan is recognised: the page would see
- * every digit first (input events, bound state, `keydown` shortcuts, a form submitted by Enter
- * before we know), and deleting text is a second edit the cashier can undo into.
- *
- * Slower scanners still (80–100 ms per key) overlap with typing speed: configure them with
- * `WEDGE_PRESETS.slowScanner` (a longer gap and Enter required), and accept that a person typing
- * ≥ `minLength` characters at scanner speed and pressing Enter is then taken for a scan. The same
- * holds, at 60–75 ms per key on average, for the default slow tier.
- * Known limit of the slow tier: a stray key typed < `slowMaxGapMs` before a slow scan starts is
- * read as the scan's first character (the fast tier splits such a key off at its gap).
+ * Scanners type 1–20 ms apart (some Zebra 50–100 ms), people ≥ 100 ms on average, and a digit
+ * that reached a text field cannot be taken back cleanly: so every key that could belong to a
+ * scan is held ('buffer') until the burst is decided, then either reported as a scan or
+ * released to be replayed where it was aimed. Two tiers: fast (≤ 40 ms gaps, ≤ 30 ms average)
+ * and slow (≤ 90 / 75 ms), the slow one only with a suffix or a code whose shape proves it
+ * (a GTIN with a valid check digit, a payment code). README, "At the counter", has the settings.
  */
-
 import { MAX_PAYMENT_CODE_LENGTH, PAYMENT_CODE_PREFIX } from '$lib/domain/payment-code';
 import { classifyScan } from './scan-classify';
+import { decodeKey, isModifierKey, isShortcut, namedKey } from './wedge-keys';
+
 
 /** A keydown as the detector needs it. A DOM KeyboardEvent has these fields (see wedge-source.ts). */
 export interface WedgeKey {
@@ -197,108 +134,6 @@ export const WEDGE_PRESETS = {
 	 */
 	suffixlessScanner: { endOnCompleteCode: true }
 } as const satisfies Record<string, WedgeOptions>;
-
-// ---- key decoding ----------------------------------------------------------------------------
-
-const MODIFIER_KEYS = new Set([
-	'Shift',
-	'Control',
-	'Alt',
-	'AltGraph',
-	'Meta',
-	'OS',
-	'Super',
-	'Hyper',
-	'Fn',
-	'FnLock',
-	'CapsLock',
-	'NumLock',
-	'ScrollLock'
-]);
-const MODIFIER_CODES = /^(?:Shift|Control|Alt|Meta|OS)(?:Left|Right)$|^(?:CapsLock|NumLock|Fn)$/;
-
-/** `code` of the US layout (what a wedge scanner emulates) → [plain, shifted]. */
-const CODE_CHARS: Record<string, readonly [string, string]> = {
-	Minus: ['-', '_'],
-	Equal: ['=', '+'],
-	BracketLeft: ['[', '{'],
-	BracketRight: [']', '}'],
-	Backslash: ['\\', '|'],
-	IntlBackslash: ['\\', '|'],
-	Semicolon: [';', ':'],
-	Quote: ["'", '"'],
-	Backquote: ['`', '~'],
-	Comma: [',', '<'],
-	Period: ['.', '>'],
-	Slash: ['/', '?'],
-	Space: [' ', ' '],
-	NumpadDecimal: ['.', '.'],
-	NumpadComma: [',', ','],
-	NumpadAdd: ['+', '+'],
-	NumpadSubtract: ['-', '-'],
-	NumpadMultiply: ['*', '*'],
-	NumpadDivide: ['/', '/'],
-	NumpadEqual: ['=', '=']
-};
-const SHIFTED_DIGITS = ')!@#$%^&*(';
-
-/** True when `key` says nothing usable: an IME or Android Chrome holds the real character. */
-export function isImeKey(k: Pick<WedgeKey, 'key' | 'keyCode'>): boolean {
-	return k.keyCode === 229 || k.key === 'Process' || k.key === 'Unidentified' || k.key === '';
-}
-
-/** The character of `code` on a US layout, or null. 'Digit5' → '5', 'KeyA' → 'a' / 'A'. */
-export function charFromCode(code: string, shift = false, capsLock = false): string | null {
-	let m = /^Digit(\d)$/.exec(code);
-	if (m) return shift ? (SHIFTED_DIGITS[Number(m[1])] ?? null) : (m[1] ?? null);
-	m = /^Numpad(\d)$/.exec(code);
-	if (m) return m[1] ?? null;
-	m = /^Key([A-Z])$/.exec(code);
-	if (m?.[1]) return shift !== capsLock ? m[1] : m[1].toLowerCase();
-	const pair = CODE_CHARS[code];
-	return pair ? pair[shift ? 1 : 0] : null;
-}
-
-function toHalfWidth(char: string): string {
-	const c = char.codePointAt(0) ?? 0;
-	if (c >= 0xff01 && c <= 0xff5e) return String.fromCodePoint(c - 0xfee0);
-	return c === 0x3000 ? ' ' : char;
-}
-
-/**
- * The character a keydown types, or null for keys that type none (Enter, arrows, F-keys,
- * modifiers). Uses `key` when it is one printable character (full-width forms folded to ASCII);
- * falls back to `code` when `key` is 'Process'/'Unidentified' or keyCode is 229.
- */
-export function decodeKey(k: WedgeKey): string | null {
-	const chars = [...k.key];
-	if (chars.length === 1 && chars[0] !== undefined) {
-		const c = chars[0].codePointAt(0) ?? 0;
-		if (c >= 0x20 && c !== 0x7f) return toHalfWidth(chars[0]);
-	}
-	if (!isImeKey(k)) return null;
-	return charFromCode(k.code, k.shiftKey ?? false, k.capsLock ?? false);
-}
-
-/** 'Enter', 'Tab', ... for named keys, also when an IME hides them as 'Process'. */
-export function namedKey(k: WedgeKey): string {
-	if (isImeKey(k)) {
-		if (k.code === 'Enter' || k.code === 'NumpadEnter') return 'Enter';
-		if (k.code === 'Tab') return 'Tab';
-		return k.key;
-	}
-	return k.key;
-}
-
-export function isModifierKey(k: WedgeKey): boolean {
-	return MODIFIER_KEYS.has(k.key) || MODIFIER_CODES.test(k.code);
-}
-
-function isShortcut(k: WedgeKey): boolean {
-	if (k.metaKey) return true;
-	if (k.altGraph) return false;
-	return Boolean(k.ctrlKey || k.altKey);
-}
 
 const defaultScanChar = (c: string): boolean => c >= '!' && c <= '~' && c.length === 1;
 

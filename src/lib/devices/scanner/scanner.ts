@@ -1,14 +1,8 @@
 /**
- * The scanner hub: one place the till listens to, whatever the scanner is plugged in as.
- *
- * A source turns one kind of hardware into `ScanEvent`s: the keyboard wedge now (wedge-source.ts);
- * WebHID (HID POS, usage page 0x8C), Web Serial (virtual COM, lines ending CR/LF) and the camera
- * later. Sources that need a permission or an open port start asynchronously and may fail on their
- * own without taking the others down (../shared/docs/peers.md, "Hardware scanners in the browser").
- *
- * No DOM and no Svelte here, so the hub also runs in tests and plain bundles.
+ * The scanner hub: the one place the till listens to, whatever the scanner is plugged in as.
+ * A source (keyboard wedge today; WebHID, Web Serial, camera) turns its hardware into ScanEvents
+ * and may fail on its own without taking the others down. No DOM here.
  */
-
 export interface ScanEvent {
 	/** The code as read, without the scanner's suffix (Enter/Tab/CR/LF). */
 	code: string;

@@ -3,8 +3,8 @@
  * Node): an input that is its own event target, and a document whose activeElement is that input.
  */
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import type { ScanEvent } from '$lib/till/scanner';
-import { WedgeSource } from '$lib/till/wedge-source';
+import type { ScanEvent } from '$lib/devices/scanner/scanner';
+import { WedgeSource } from '$lib/devices/scanner/wedge-source';
 import { FakeInput, FakeKeyboardEvent, type KeyInit } from './dom-fakes';
 
 function codeOf(c: string): string {

@@ -1,8 +1,5 @@
 /**
  * Bundled by esbuild into a real Chromium page for `npm run bench:wedge` (scripts/bench-wedge.ts).
- * It lives here, not in scripts/bench/, because eslint lints scripts/ through typescript-eslint's
- * default project, which takes at most 8 files; tests/ is in the tsconfig project.
- *
  * It plays recorded key streams, with their real timing, into the keyboard-wedge scan detector and
  * records, per stream, every scan (its code, the delay from the key fed last before it, and the
  * key being fed when it fired) and what the page got to see of the keys.
@@ -25,9 +22,9 @@
  * Keys are scheduled with setTimeout for the coarse part of a gap and then MessageChannel tasks up
  * to the exact time (nested setTimeouts are clamped to 4 ms, which a 1 ms/key scanner cannot use).
  */
-import { Scanner } from '../../src/lib/till/scanner';
-import { WedgeDetector, type WedgeOptions } from '../../src/lib/till/wedge';
-import { createWedgeSource } from '../../src/lib/till/wedge-source';
+import { Scanner } from '../../src/lib/devices/scanner/scanner';
+import { WedgeDetector, type WedgeOptions } from '../../src/lib/devices/scanner/wedge';
+import { createWedgeSource } from '../../src/lib/devices/scanner/wedge-source';
 
 declare global {
 	interface Window {

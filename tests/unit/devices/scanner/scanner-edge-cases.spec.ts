@@ -3,17 +3,17 @@
  * typed by hand that never reach the field, and a hub that leaves a late-starting source running.
  */
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import { Scanner, type ScanEmit, type ScanSource } from '$lib/till/scanner';
+import { Scanner, type ScanEmit, type ScanSource } from '$lib/devices/scanner/scanner';
 import {
 	WedgeDetector,
 	type HeldKey,
 	type WedgeKey,
 	type WedgeOptions,
 	type WedgeScan
-} from '$lib/till/wedge';
-import { WedgeSource } from '$lib/till/wedge-source';
+} from '$lib/devices/scanner/wedge';
+import { WedgeSource } from '$lib/devices/scanner/wedge-source';
 import { FakeInput, FakeKeyboardEvent } from './dom-fakes';
-import { readScannerSettings } from '$lib/till/scanner-settings';
+import { readScannerSettings } from '$lib/devices/scanner/scanner-settings';
 
 const EAN = '6901234567892';
 const WECHAT = '134567890123456789';

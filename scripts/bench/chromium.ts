@@ -1,6 +1,6 @@
 /**
  * How the tests and benchmarks start Chromium: Debian's build (never a downloaded one), with
- * the flags that work as root on this closed network (../shared/docs/stack-notes.md).
+ * the flags that work as root on a closed network.
  * CHROMIUM_PATH overrides the binary for machines that keep it elsewhere.
  */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

@@ -1,20 +1,9 @@
 /**
- * Per-device scanner settings, kept in localStorage under `till.scanner` as JSON, for hardware
- * or devices that need other than the detector's defaults (src/lib/till/wedge.ts):
- * - `suffixlessTimeoutMs` (20–500): how long after its last key a burst without Enter/Tab is
- *   decided. Default 40 ms. A device so busy that a scanner's keys reach the page late (the
- *   CI machine that runs the browser tests is one) can wait longer before it decides. It does
- *   not join keys more than `maxGapMs` (40 ms) apart into one fast scan: a scan with such a
- *   hiccup is read by the slow tier only if it ends with Enter/Tab or is a proven code.
- * - `allowSuffixless` (true/false): false reads only scans that end with Enter/Tab.
- * - `endOnCompleteCode` (true/false): true for a scanner set to send no suffix: a product or
- *   payment code is read on its last digit instead of after the silence (see wedge.ts).
- * - `preset` ('standard' | 'slowScanner' | 'suffixlessScanner'): one of `WEDGE_PRESETS` (wedge.ts),
- *   e.g. 'slowScanner' for a Zebra-like scanner typing 80–100 ms apart, whose codes the defaults
- *   take for typing. The keys above, when also given, win over the preset's.
- * Anything else in the stored value is ignored, with a console warning.
- */
-import { WEDGE_PRESETS, type WedgeOptions } from './wedge';
+ * Per-device scanner settings, JSON in localStorage['till.scanner'] (README, "At the counter"):
+ * `suffixlessTimeoutMs` (20–500), `allowSuffixless`, `endOnCompleteCode`, and `preset` (one of
+ * WEDGE_PRESETS, the explicit keys winning over it). What is not understood is ignored with a
+ * warning, so a typo never stops the scanner.
+ */import { WEDGE_PRESETS, type WedgeOptions } from './wedge';
 
 export const SCANNER_SETTINGS_KEY = 'till.scanner';
 
