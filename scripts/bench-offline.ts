@@ -9,14 +9,14 @@
  * Needs `npm run build` first. BENCH_SALES (10000), BENCH_COMMITS (1000).
  */
 import { chromium } from '@playwright/test';
-import { chromiumLaunchOptions } from './bench/chromium';
+import { chromiumLaunchOptions } from './lib/chromium';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_SANDBOX_CLIENT_SECRET } from '../src/lib/server/config';
 import { demoToken } from '../src/lib/server/tills';
 import { startTill } from '../tests/helpers/server';
-import { offlineBundle } from './bench/offline-bundle';
+import { offlineBundle } from './lib/offline-bundle';
 import type { BenchResult } from './bench/offline-entry';
 
 const SALES = Number(process.env.BENCH_SALES ?? 10_000);

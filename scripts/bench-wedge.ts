@@ -7,7 +7,7 @@
  *
  * Every stream goes, at the same moment, through the bare WedgeDetector and through the till's own
  * path (Scanner + createWedgeSource on a window, dispatched keydown events), under four settings:
- * WEDGE_DEFAULTS, the till's configuration (read from src/routes/+page.svelte),
+ * WEDGE_DEFAULTS, the till's configuration (till-scanner.ts, as on a fresh device),
  * WEDGE_PRESETS.slowScanner and WEDGE_PRESETS.suffixlessScanner. Printed: per stream kind × suffix × settings, the scans, the delay
  * from the last key to the scan (median, p95, max), the misclassified streams, and streams whose
  * keys did not reach the page intact; a bare keydown listener's delay to Enter as the floor; and
@@ -19,11 +19,11 @@
  * lanes one after the other instead of at the same time (≈ 4 min instead of ≈ 1).
  */
 import { chromium } from '@playwright/test';
-import { chromiumLaunchOptions } from './bench/chromium';
+import { chromiumLaunchOptions } from './lib/chromium';
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { tillWedgeOptions } from '../src/lib/devices/scanner/till-scanner';
 import { WEDGE_PRESETS, WedgeDetector } from '../src/lib/devices/scanner/wedge';
 import type {
 	ConfigSpec,
@@ -34,7 +34,7 @@ import type {
 	StreamKey,
 	StreamRecord
 } from './bench/wedge-entry';
-import { prng } from './bench/prng';
+import { prng } from './lib/prng';
 
 const STREAMS = Number(process.env.BENCH_WEDGE_STREAMS ?? 30);
 const SEED = Number(process.env.BENCH_WEDGE_SEED ?? 20240917);
@@ -146,32 +146,10 @@ for (const { kind, make } of KINDS) {
 
 // ---- the settings ----------------------------------------------------------------------------
 
-/** The options the till screen passes to createWedgeSource, read from its source. */
-function tillOptions(): ConfigSpec['options'] {
-	const file = `${ROOT}src/routes/+page.svelte`;
-	const m = /createWedgeSource\(((?:[^()]|\([^()]*\))*)\)/.exec(readFileSync(file, 'utf8'));
-	if (!m) throw new Error(`createWedgeSource(...) not found in ${file}`);
-	const args = m[1]!.trim();
-	// The device's scanner settings (localStorage) over the detector's defaults: a fresh device
-	// has none, so the till runs on the defaults.
-	if (args === '' || /^readScannerSettings\(/.test(args)) return {};
-	const obj = /^\{([^{}]*)\}$/.exec(args);
-	if (!obj) throw new Error(`cannot read the till's wedge options "${args}": update bench-wedge`);
-	const options: Record<string, unknown> = {};
-	for (const entry of obj[1]!
-		.split(',')
-		.map((s) => s.trim())
-		.filter(Boolean)) {
-		const kv = /^(\w+)\s*:\s*(.+)$/.exec(entry);
-		if (!kv) throw new Error(`cannot read the till's wedge option "${entry}": update bench-wedge`);
-		options[kv[1]!] = JSON.parse(kv[2]!) as unknown;
-	}
-	return options as ConfigSpec['options'];
-}
-
 const configs: ConfigSpec[] = [
 	{ name: 'defaults', options: {} },
-	{ name: 'till', options: tillOptions() },
+	// What the till screen runs on a fresh device (no scanner settings stored).
+	{ name: 'till', options: tillWedgeOptions(null) },
 	{ name: 'slowScanner', options: { ...WEDGE_PRESETS.slowScanner } },
 	{ name: 'suffixless', options: { ...WEDGE_PRESETS.suffixlessScanner } }
 ];

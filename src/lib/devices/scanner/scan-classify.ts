@@ -76,6 +76,17 @@ export function classifyScan(raw: string): ScanClass {
 	return { kind: 'other', code };
 }
 
+/**
+ * Whether an unknown code may be taken as a new (open-price) item: anything but digits (a shop's
+ * own label, whose symbology the scanner checked), or a whole GTIN (8, 12, 13 or 14 digits with
+ * its check digit). Other digits are a misread: most often a scan whose first digits were lost
+ * when the device was busy, and a fragment of a code must never become an item.
+ */
+export function mayBeNewItem(code: string): boolean {
+	if (!DIGITS.test(code)) return true;
+	return [8, 12, 13, 14].includes(code.length) && hasValidCheckDigit(code);
+}
+
 export function isPaymentCode(scan: ScanClass): scan is PaymentCodeClass {
 	return scan.kind === 'wechat' || scan.kind === 'alipay';
 }

@@ -3,7 +3,7 @@
  * `suffixlessTimeoutMs` (20–500), `allowSuffixless`, `endOnCompleteCode`, and `preset` (one of
  * WEDGE_PRESETS, the explicit keys winning over it). What is not understood is ignored with a
  * warning, so a typo never stops the scanner.
- */import { WEDGE_PRESETS, type WedgeOptions } from './wedge';
+ */ import { WEDGE_PRESETS, type WedgeOptions } from './wedge';
 
 export const SCANNER_SETTINGS_KEY = 'till.scanner';
 

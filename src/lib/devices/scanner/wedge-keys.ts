@@ -104,4 +104,3 @@ export function isShortcut(k: WedgeKey): boolean {
 	if (k.altGraph) return false;
 	return Boolean(k.ctrlKey || k.altKey);
 }
-

@@ -6,7 +6,7 @@
  * events); elsewhere re-dispatched, so shortcuts still see them. Under a Chinese IME the keys
  * cannot be stopped ('Process', keyCode 229): their input is cancelled in `beforeinput` while a
  * burst is undecided, and a field a scan reached is put back as it was.
- */import type { ScanEmit, ScanSource } from './scanner';
+ */ import type { ScanEmit, ScanSource } from './scanner';
 import { WedgeDetector, type HeldKey, type WedgeKey, type WedgeOptions } from './wedge';
 
 type Origin = EventTarget | null;

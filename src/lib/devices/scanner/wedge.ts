@@ -14,7 +14,6 @@ import { MAX_PAYMENT_CODE_LENGTH, PAYMENT_CODE_PREFIX } from '$lib/domain/paymen
 import { classifyScan } from './scan-classify';
 import { decodeKey, isModifierKey, isShortcut, namedKey } from './wedge-keys';
 
-
 /** A keydown as the detector needs it. A DOM KeyboardEvent has these fields (see wedge-source.ts). */
 export interface WedgeKey {
 	key: string;

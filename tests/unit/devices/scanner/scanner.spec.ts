@@ -1,5 +1,10 @@
 import { describe, expect, test, vi } from 'vitest';
-import { Scanner, type ScanEmit, type ScanEvent, type ScanSource } from '$lib/devices/scanner/scanner';
+import {
+	Scanner,
+	type ScanEmit,
+	type ScanEvent,
+	type ScanSource
+} from '$lib/devices/scanner/scanner';
 
 class ManualSource implements ScanSource {
 	emit: ScanEmit | null = null;

@@ -11,7 +11,7 @@ import {
 	type WedgeScan
 } from '$lib/devices/scanner/wedge';
 import { charFromCode, decodeKey, namedKey } from '$lib/devices/scanner/wedge-keys';
-import { prng } from '../../../../scripts/bench/prng';
+import { prng } from '../../../../scripts/lib/prng';
 
 // ---- synthesized key streams -----------------------------------------------------------------
 

@@ -1,18 +1,13 @@
 /**
- * The payment-code state machine (src/lib/till/payment.ts) against a scripted fake server:
+ * The payment-code state machine  against a scripted fake server:
  * every phase, the retries of an unanswered POST with the same order_no and body, long polls,
  * abandoning, and resuming after a reload.
  */
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { chargeView } from '../../helpers/factories';
+import type { ChargeState, ChargeView } from '$lib/domain/charge';
+import type { ApiResult, ChargeApi, ChargeRequest } from '$lib/offline/api-client';
 import { PaymentAttempt, type ChargeStore, type PaymentSnapshot } from '$lib/till/payment';
-import type {
-	ApiResult,
-	ChargeApi,
-	ChargeRequest,
-	ChargeState,
-	ChargeView
-} from '$lib/till/till-api';
 
 const ORDER = 'T1ABCD202611261403050001QZ7K';
 
@@ -171,11 +166,17 @@ describe('a payment-code charge', () => {
 	});
 
 	test("refused: Teegon's reason is kept for the cashier; nothing is retried", async () => {
-		const api = new FakeApi([ok(view('failed', { failure: '余额不足 (insufficient balance)' }))]);
+		const api = new FakeApi([
+			ok(view('failed', { failure: '余额不足 (insufficient balance)', failure_code: 'refused' }))
+		]);
 		const { attempt: a, store, phases } = attempt(api);
 		const result = await a.run();
 		expect(phases).toEqual(['charging', 'failed']);
-		expect(result.failure).toEqual({ kind: 'refused', reason: '余额不足 (insufficient balance)' });
+		expect(result.failure).toEqual({
+			kind: 'charge_failed',
+			code: 'refused',
+			reason: '余额不足 (insufficient balance)'
+		});
 		expect(store.log.at(-1)).toBe(`failed ${ORDER}`);
 		expect(api.posts).toHaveLength(1);
 	});
@@ -183,15 +184,15 @@ describe('a payment-code charge', () => {
 	test('the customer confirms, then the payment fails', async () => {
 		const api = new FakeApi(
 			[ok(view('pending'))],
-			[ok(view('failed', { failure: 'Teegon: PAYERROR' }))]
+			[ok(view('failed', { failure: 'Teegon: PAYERROR', failure_code: 'declined' }))]
 		);
 		const { attempt: a, phases } = attempt(api);
 		const result = await a.run();
 		expect(phases).toEqual(['charging', 'waiting', 'failed']);
-		expect(result.failure).toEqual({ kind: 'refused', reason: 'Teegon: PAYERROR' });
+		expect(result.failure).toMatchObject({ kind: 'charge_failed', code: 'declined' });
 	});
 
-	test('not confirmed before the deadline: a timeout, not a refusal', async () => {
+	test('not confirmed before the deadline: the deadline, not a refusal', async () => {
 		const api = new FakeApi(
 			[ok(view('pending'))],
 			[
@@ -201,7 +202,7 @@ describe('a payment-code charge', () => {
 			]
 		);
 		const result = await attempt(api).attempt.run();
-		expect(result.failure).toEqual({ kind: 'timeout' });
+		expect(result.failure).toMatchObject({ kind: 'charge_failed', code: 'deadline' });
 	});
 
 	test('no answer to the POST: unknown, and the SAME POST again until the server answers', async () => {
@@ -304,23 +305,33 @@ describe('abandoning and checking again', () => {
 		expect((await a.abandon()).phase).toBe('paid');
 	});
 
-	test('checkNow() ends the current wait and asks again at once', async () => {
-		const api = new FakeApi([ok(view('pending'))], [hanging, ok(view('paid'))]);
+	test('checkNow() ends the current wait and asks what the server has now, not another long poll', async () => {
+		const api = new FakeApi(
+			[ok(view('unknown'))],
+			[hanging, ok(view('unknown')), ok(view('paid'))]
+		);
 		const { attempt: a, sleeps } = attempt(api);
 		const running = a.run();
 		await new Promise((r) => setTimeout(r, 5));
+		expect(a.snapshot.checkedAt).toBeNull();
 		a.checkNow();
+		await vi.waitFor(() => expect(a.snapshot.checkedAt).not.toBeNull());
 		const result = await running;
 		expect(result.phase).toBe('paid');
 		expect(sleeps).toEqual([]);
+		expect(api.gets).toEqual([
+			{ orderNo: ORDER, waitSeconds: 25, since: 'unknown' },
+			{ orderNo: ORDER, waitSeconds: 0 },
+			{ orderNo: ORDER, waitSeconds: 25, since: 'unknown' }
+		]);
 	});
 });
 
 describe('resuming after a reload', () => {
-	test('asks what the charge is now, then long polls until the server answers', async () => {
+	test('asks what the charge is now (no warning yet), then long polls until the server answers', async () => {
 		const api = new FakeApi([], [ok(view('unknown')), ok(view('paid'))]);
 		const { attempt: a, phases } = attempt(api, { request: null });
-		expect(a.snapshot).toMatchObject({ phase: 'unknown', resumed: true });
+		expect(a.snapshot).toMatchObject({ phase: 'checking', resumed: true });
 		const result = await a.run();
 		expect(result.phase).toBe('paid');
 		expect(phases).toEqual(['unknown', 'paid']);
@@ -352,7 +363,7 @@ describe('resuming after a reload', () => {
 		const { attempt: a, store, phases } = attempt(api, { request: null, clock });
 		const result = await a.run();
 		expect(result.phase).toBe('paid');
-		expect(phases).toEqual(['paid']); // unknown (from the start) until then, never failed
+		expect(phases).toEqual(['unknown', 'paid']); // may still arrive: unknown, never failed
 		expect(api.gets).toHaveLength(6);
 		expect(store.log).toEqual([`paid ${ORDER}`]);
 	});

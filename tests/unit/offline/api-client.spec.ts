@@ -1,7 +1,10 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { applyCatalogChanges, catalogVersion } from '$lib/offline/db';
-import { httpSender, pullCatalog, SyncError, type FetchLike } from '$lib/offline/sync';
+/** The one HTTP client of the till (sales and catalog here; charges in the session suites). */
+import { TillApiClient, type FetchLike } from '$lib/offline/api-client';
+import { applyCatalogChanges, catalogVersion } from '$lib/offline/catalog';
+import { pullCatalog } from '$lib/offline/catalog-pull';
+import type { Sale } from '$lib/domain/sale';
 import { freshDb, makeSale } from './helpers';
 
 interface Call {
@@ -24,23 +27,34 @@ function fakeFetch(answer: (call: Call) => Response | Promise<Response>): {
 	};
 }
 
-async function caught(promise: Promise<unknown>): Promise<SyncError> {
-	const err = await promise.then(
-		() => null,
-		(e: unknown) => e
-	);
-	expect(err).toBeInstanceOf(SyncError);
-	return err as SyncError;
+function client(fetch: FetchLike, token: string | null = 'tok', baseUrl = ''): TillApiClient {
+	return new TillApiClient({ baseUrl, getToken: () => token, fetch });
 }
 
-describe('httpSender', () => {
+/** POST /api/sales through the client. */
+const httpSender =
+	(baseUrl: string, token: () => string | null, fetch: FetchLike) => (batch: Sale[]) =>
+		client(fetch, token(), baseUrl).postSales(batch);
+
+/** A catalog pull through the client. */
+const pull = (
+	db: Parameters<typeof pullCatalog>[0],
+	fetch: FetchLike,
+	token: string | null = null,
+	baseUrl = ''
+) => pullCatalog(db, client(fetch, token, baseUrl));
+
+describe('postSales', () => {
 	it('posts the batch as JSON with the bearer token and returns the results', async () => {
 		const sale = makeSale();
 		const { fetch, calls } = fakeFetch(() =>
 			Response.json({ results: [{ id: sale.id, status: 'applied' }, { junk: true }] })
 		);
-		const send = httpSender('https://shop.example/', () => Promise.resolve('tok-1'), fetch);
-		expect(await send([sale])).toEqual({ results: [{ id: sale.id, status: 'applied' }] });
+		const send = httpSender('https://shop.example/', () => 'tok-1', fetch);
+		expect(await send([sale])).toEqual({
+			kind: 'ok',
+			value: { results: [{ id: sale.id, status: 'applied' }] }
+		});
 
 		const call = calls[0];
 		expect(call?.url).toBe('https://shop.example/api/sales');
@@ -53,30 +67,42 @@ describe('httpSender', () => {
 		expect(call?.init?.signal).toBeInstanceOf(AbortSignal);
 	});
 
-	it('maps failures to retryable errors, and 401 to a stop', async () => {
+	it('tells what may have been applied (no answer, 5xx, unreadable) from what was refused (4xx)', async () => {
 		const batch = [makeSale()];
-		const answer = (response: () => Response | Promise<Response>): ReturnType<typeof httpSender> =>
-			httpSender('', () => 'tok', fakeFetch(response).fetch);
+		const answer = (response: () => Response | Promise<Response>) =>
+			httpSender('', () => 'tok', fakeFetch(response).fetch)(batch);
 
-		const unavailable = await caught(answer(() => new Response('busy', { status: 503 }))(batch));
-		expect(unavailable).toMatchObject({ kind: 'http', status: 503, body: 'busy', retryable: true });
-
-		const badRequest = await caught(answer(() => new Response('{}', { status: 400 }))(batch));
-		expect(badRequest).toMatchObject({ kind: 'http', status: 400, retryable: true });
-
-		const offline = await caught(
-			answer(() => Promise.reject(new TypeError('fetch failed')))(batch)
-		);
-		expect(offline).toMatchObject({ kind: 'network', retryable: true, message: 'fetch failed' });
-
-		const notJson = await caught(answer(() => new Response('<html>', { status: 200 }))(batch));
-		expect(notJson).toMatchObject({ kind: 'bad_reply', retryable: true });
-
-		const wrongShape = await caught(answer(() => Response.json({ ok: true }))(batch));
-		expect(wrongShape).toMatchObject({ kind: 'bad_reply', retryable: true });
-
-		const refused = await caught(answer(() => new Response('no', { status: 401 }))(batch));
-		expect(refused).toMatchObject({ kind: 'auth', status: 401, retryable: false });
+		expect(await answer(() => new Response('busy', { status: 503 }))).toMatchObject({
+			kind: 'unanswered',
+			status: 503
+		});
+		expect(
+			await answer(() =>
+				Response.json(
+					{ error: { code: 'invalid', message: 'sales: bad', field: 'sales' } },
+					{ status: 400 }
+				)
+			)
+		).toEqual({
+			kind: 'rejected',
+			status: 400,
+			error: { code: 'invalid', message: 'sales: bad', field: 'sales' }
+		});
+		expect(await answer(() => Promise.reject(new TypeError('fetch failed')))).toEqual({
+			kind: 'unanswered',
+			status: null,
+			reason: 'fetch failed'
+		});
+		expect(await answer(() => new Response('<html>', { status: 200 }))).toMatchObject({
+			kind: 'unanswered',
+			status: 200
+		});
+		expect(await answer(() => Response.json({ ok: true }))).toMatchObject({ kind: 'unanswered' });
+		expect(await answer(() => new Response('no', { status: 401 }))).toMatchObject({
+			kind: 'rejected',
+			status: 401,
+			error: { code: 'http_401' }
+		});
 	});
 
 	it('sends no authorization header without a token', async () => {
@@ -116,16 +142,18 @@ describe('pullCatalog', () => {
 			{ version: 4, products: [], deleted: ['p1'] }
 		];
 		const { fetch, calls } = fakeFetch(() => Response.json(replies.shift()));
-		const options = { baseUrl: 'https://shop.example', getToken: () => 'tok' };
-
-		expect(await pullCatalog(db, fetch, options)).toEqual({
+		expect(await pull(db, fetch, 'tok', 'https://shop.example')).toEqual({
+			kind: 'pulled',
 			version: 3,
 			applied: true,
 			changed: 2,
 			deleted: 0,
 			resynced: false
 		});
-		expect(await pullCatalog(db, fetch, options)).toMatchObject({ version: 4, deleted: 1 });
+		expect(await pull(db, fetch, 'tok', 'https://shop.example')).toMatchObject({
+			version: 4,
+			deleted: 1
+		});
 		expect(calls.map((c) => c.url)).toEqual([
 			'https://shop.example/api/catalog?since=0',
 			'https://shop.example/api/catalog?since=3'
@@ -155,7 +183,7 @@ describe('pullCatalog', () => {
 				count: 3
 			})
 		);
-		await pullCatalog(db, first);
+		await pull(db, first);
 		// The server was restored to version 4 (p1, p2) and has since added p9 as version 5:
 		// below the device's 10, so an incremental pull would never bring it.
 		const full = {
@@ -172,7 +200,7 @@ describe('pullCatalog', () => {
 					: full
 			)
 		);
-		expect(await pullCatalog(db, fetch)).toMatchObject({ version: 5, resynced: true, changed: 3 });
+		expect(await pull(db, fetch)).toMatchObject({ version: 5, resynced: true, changed: 3 });
 		expect(calls.map((c) => c.url)).toEqual(['/api/catalog?since=10', '/api/catalog?since=0']);
 		expect((await db.catalog.toArray()).map((p) => p.id).sort()).toEqual(['p1', 'p2', 'p9']);
 		expect(await catalogVersion(db)).toBe(5);
@@ -191,10 +219,10 @@ describe('pullCatalog', () => {
 				: { version: 2, products: [], deleted: [], latest: 2, count: 3 };
 		const { fetch, calls } = fakeFetch((c) => Response.json(replies(c.url.split('since=')[1]!)));
 		// since=0, then the count (2 here, 3 there) asks for everything once more
-		expect(await pullCatalog(db, fetch)).toMatchObject({ resynced: true });
+		expect(await pull(db, fetch)).toMatchObject({ resynced: true });
 		expect(calls).toHaveLength(2);
 		// still 2 against 3 at the same server version: not again
-		expect(await pullCatalog(db, fetch)).toMatchObject({ resynced: false });
+		expect(await pull(db, fetch)).toMatchObject({ resynced: false });
 		expect(calls).toHaveLength(3);
 	});
 
@@ -208,7 +236,7 @@ describe('pullCatalog', () => {
 				count: 1
 			})
 		);
-		await pullCatalog(db, first);
+		await pull(db, first);
 		// The server says it is behind (latest 5); while the full pull is on its way, another
 		// pull brings version 12 and deletes p1.
 		const { fetch } = fakeFetch(async (c) => {
@@ -223,7 +251,7 @@ describe('pullCatalog', () => {
 				count: 1
 			});
 		});
-		expect(await pullCatalog(db, fetch)).toMatchObject({ resynced: false });
+		expect(await pull(db, fetch)).toMatchObject({ resynced: false });
 		expect(await catalogVersion(db)).toBe(12);
 		expect(await db.catalog.count()).toBe(0); // p1 stays deleted
 	});
@@ -232,15 +260,17 @@ describe('pullCatalog', () => {
 		const { fetch, calls } = fakeFetch(() =>
 			Response.json({ version: 1, products: [product('p1', 1)], deleted: [] })
 		);
-		await pullCatalog(db, fetch);
-		await pullCatalog(db, fetch);
+		await pull(db, fetch);
+		await pull(db, fetch);
 		expect(calls.map((c) => c.url)).toEqual(['/api/catalog?since=0', '/api/catalog?since=1']);
 	});
 
 	it('changes nothing when the reply is not a change set', async () => {
 		const { fetch } = fakeFetch(() => Response.json({ version: 'x', products: [] }));
-		const err = await caught(pullCatalog(db, fetch));
-		expect(err.kind).toBe('bad_reply');
+		expect(await pull(db, fetch)).toMatchObject({
+			kind: 'failed',
+			failure: { kind: 'unanswered', reason: 'unreadable reply' }
+		});
 		expect(await catalogVersion(db)).toBe(0);
 		expect(await db.catalog.count()).toBe(0);
 	});

@@ -1,337 +1,31 @@
 /**
- * The browser side of the offline-first till: sends queued sales to POST /api/sales and pulls
- * catalog changes from GET /api/catalog.
- *
- * Safety rests on three rules (peers.md, "Offline queues" and the Odoo lessons):
- * - An outbox row is deleted only in the transaction that stores the server's answer for it.
- *   A tab that dies mid-send leaves the row; sending it again is safe because the server
- *   applies a sale id once and answers `duplicate` afterwards (Odoo #40567).
- * - One sync at a time per tab (an in-flight promise plus a per-database mutex), and one
- *   leading tab per device through Web Locks (Odoo #152259: two tabs synced the same orders).
- * - Sync at start, on `online`, on a timer that respects backoff, and after every sale; there
- *   is no Background Sync outside Chromium.
+ * Sends the outbox to POST /api/sales: at start, on `online`, after every sale, and on a timer
+ * that respects backoff (there is no Background Sync outside Chromium). Resending is always safe:
+ * the server applies a sale id once and answers `duplicate` after (Odoo #40567's lesson); only a
+ * refused token stops it. One tab of the device leads (tab-lock.ts).
  */
-import type { Sale, SyncSaleResult, SyncSalesReply, SyncSalesRequest } from '$lib/domain/sale';
+import type { Sale, SyncSalesReply } from '$lib/domain/sale';
+import { describeFailure, type ApiFailure, type ApiResult } from './api-client';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
+import { getMeta, type OutboxEntry, type TillDb } from './db';
 import {
-	applyCatalogChanges,
 	applySyncResults,
-	catalogVersion,
 	deferOutbox,
-	getMeta,
-	replaceCatalog,
-	type CatalogChanges,
-	type CatalogProductInput,
-	type OutboxEntry,
-	type TillDb
-} from './db';
+	nextOutboxAttempt,
+	outboxBatch,
+	queuedCount,
+	rejectedCount
+} from './outbox';
+import {
+	browserChannel,
+	browserLocks,
+	withTabMutex,
+	type ChannelLike,
+	type LockManagerLike
+} from './tab-lock';
 
-// ---------------------------------------------------------------------------------------------
-// Errors
-
-export type SyncErrorKind = 'network' | 'http' | 'auth' | 'bad_reply';
-
-/**
- * Why a request to the server failed. Everything but `auth` is worth retrying: the server is
- * idempotent on sale id, so a resend can never double a sale.
- */
-export class SyncError extends Error {
-	readonly kind: SyncErrorKind;
-	readonly status: number | null;
-	readonly body: string | null;
-
-	constructor(
-		kind: SyncErrorKind,
-		message: string,
-		options: { status?: number | null; body?: string | null; cause?: unknown } = {}
-	) {
-		super(message, { cause: options.cause });
-		this.name = 'SyncError';
-		this.kind = kind;
-		this.status = options.status ?? null;
-		this.body = options.body ?? null;
-	}
-
-	get retryable(): boolean {
-		return this.kind !== 'auth';
-	}
-}
-
-function toSyncError(err: unknown): SyncError {
-	if (err instanceof SyncError) return err;
-	const message = err instanceof Error ? err.message : String(err);
-	return new SyncError('network', message, { cause: err });
-}
-
-// ---------------------------------------------------------------------------------------------
-// HTTP
-
-export type SendSales = (batch: Sale[]) => Promise<SyncSalesReply>;
-export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
-export type TokenSource = () => string | null | Promise<string | null>;
-
-export interface HttpOptions {
-	/** Per request; the default suits a slow shop connection. */
-	timeoutMs?: number;
-}
-
-const DEFAULT_TIMEOUT_MS = 30_000;
-
-const defaultFetch: FetchLike = (input, init) => globalThis.fetch(input, init);
-
-function joinUrl(baseUrl: string, path: string): string {
-	return `${baseUrl.replace(/\/+$/, '')}${path}`;
-}
-
-async function request(
-	fetchImpl: FetchLike,
-	url: string,
-	init: RequestInit,
-	getToken: TokenSource | undefined,
-	timeoutMs: number
-): Promise<unknown> {
-	const headers = new Headers(init.headers);
-	headers.set('x-request-id', crypto.randomUUID());
-	const token = getToken ? await getToken() : null;
-	if (token) headers.set('authorization', `Bearer ${token}`);
-	let response: Response;
-	try {
-		response = await fetchImpl(url, {
-			...init,
-			headers,
-			signal: AbortSignal.timeout(timeoutMs)
-		});
-	} catch (err) {
-		throw new SyncError('network', err instanceof Error ? err.message : String(err), {
-			cause: err
-		});
-	}
-	const text = await response.text().catch(() => '');
-	if (response.status === 401) {
-		throw new SyncError('auth', 'the server refused the device token (401)', {
-			status: 401,
-			body: text
-		});
-	}
-	if (!response.ok) {
-		throw new SyncError('http', `the server answered ${response.status}`, {
-			status: response.status,
-			body: text
-		});
-	}
-	try {
-		return JSON.parse(text) as unknown;
-	} catch (err) {
-		throw new SyncError('bad_reply', 'the server reply is not JSON', {
-			status: response.status,
-			body: text,
-			cause: err
-		});
-	}
-}
-
-const RESULT_STATUSES: ReadonlySet<string> = new Set(['applied', 'duplicate', 'rejected']);
-
-function isSyncSaleResult(x: unknown): x is SyncSaleResult {
-	if (typeof x !== 'object' || x === null) return false;
-	const r = x as Record<string, unknown>;
-	return typeof r.id === 'string' && typeof r.status === 'string' && RESULT_STATUSES.has(r.status);
-}
-
-/** Checks the shape of a POST /api/sales reply; results of an unknown shape are dropped. */
-export function parseSyncReply(body: unknown): SyncSalesReply {
-	const results = (body as { results?: unknown } | null)?.results;
-	if (!Array.isArray(results)) {
-		throw new SyncError('bad_reply', 'the server reply has no results array');
-	}
-	return { results: results.filter(isSyncSaleResult) };
-}
-
-/**
- * The real sender: POST {baseUrl}/api/sales with the device token. Throws a SyncError:
- * `auth` on 401 (stop and ask for a new token), `http` on any other non-2xx, `network` when
- * no answer came, `bad_reply` when the answer is not a sync reply; all but `auth` are retried.
- */
-const encoder = new TextEncoder();
-/** The UTF-8 size of a value's JSON, as it goes over the wire (plus a comma). */
-function jsonBytes(value: unknown): number {
-	return encoder.encode(JSON.stringify(value)).length + 1;
-}
-
-export function httpSender(
-	baseUrl: string,
-	getToken: TokenSource,
-	fetchImpl: FetchLike = defaultFetch,
-	options: HttpOptions = {}
-): SendSales {
-	const url = joinUrl(baseUrl, '/api/sales');
-	return async (batch) => {
-		const body: SyncSalesRequest = { sales: batch };
-		const reply = await request(
-			fetchImpl,
-			url,
-			{
-				method: 'POST',
-				headers: { 'content-type': 'application/json' },
-				body: JSON.stringify(body)
-			},
-			getToken,
-			options.timeoutMs ?? DEFAULT_TIMEOUT_MS
-		);
-		return parseSyncReply(reply);
-	};
-}
-
-function parseCatalogChanges(body: unknown): CatalogChanges {
-	const b = body as Partial<Record<keyof CatalogChanges, unknown>> | null;
-	if (
-		!b ||
-		typeof b.version !== 'number' ||
-		!Number.isSafeInteger(b.version) ||
-		!Array.isArray(b.products) ||
-		!Array.isArray(b.deleted) ||
-		!b.deleted.every((d) => typeof d === 'string')
-	) {
-		throw new SyncError('bad_reply', 'the catalog reply is not {version, products, deleted}');
-	}
-	const whole = (n: unknown) =>
-		typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
-	return {
-		...(b as CatalogChanges),
-		products: b.products.map(toProductInput),
-		latest: whole(b.latest),
-		count: whole(b.count)
-	};
-}
-
-/**
- * The server's product (`version`, `pinyin` as initials such as "nfsq" or null) as the device
- * stores it: `updatedVersion`, and `pinyin` left out when there is none. Initials without spaces
- * are what searchProducts matches "nfsq" against.
- */
-function toProductInput(raw: unknown): CatalogProductInput {
-	const p = raw as CatalogProductInput & { version?: unknown; pinyin?: unknown; code?: unknown };
-	const { version, pinyin, ...rest } = p;
-	return {
-		...rest,
-		...(typeof pinyin === 'string' && pinyin.trim() !== '' ? { pinyin: pinyin.trim() } : {}),
-		...(p.updatedVersion === undefined && typeof version === 'number'
-			? { updatedVersion: version }
-			: {})
-	};
-}
-
-export interface PullCatalogOptions extends HttpOptions {
-	/** '' (same origin) by default. */
-	baseUrl?: string;
-	getToken?: TokenSource;
-}
-
-/**
- * Catalog down-sync: GET /api/catalog?since=<version> and apply the change set in one
- * transaction. Throws a SyncError when the request fails.
- */
-export async function pullCatalog(
-	db: TillDb,
-	fetchImpl: FetchLike = defaultFetch,
-	options: PullCatalogOptions = {}
-): Promise<{
-	version: number;
-	applied: boolean;
-	changed: number;
-	deleted: number;
-	/** The whole catalog was pulled again: the device was out of step with the server. */
-	resynced: boolean;
-}> {
-	const since = await catalogVersion(db);
-	const get = async (from: number) =>
-		parseCatalogChanges(
-			await request(
-				fetchImpl,
-				joinUrl(options.baseUrl ?? '', `/api/catalog?since=${from}`),
-				{ method: 'GET', headers: { accept: 'application/json' } },
-				options.getToken,
-				options.timeoutMs ?? DEFAULT_TIMEOUT_MS
-			)
-		);
-	const changes = await get(since);
-	const applied = await applyCatalogChanges(db, changes);
-	// Out of step with the server: its catalog is behind what the device holds (a database
-	// restored from a backup numbers new products below the device's version, so they would
-	// never come), or the device holds another number of products than the server has. Pull it
-	// all again, once per server version, so a difference that stays cannot loop.
-	const { latest, count } = changes;
-	if (
-		latest !== undefined &&
-		(latest < since || (applied && count !== undefined && (await db.catalog.count()) !== count)) &&
-		(await getMeta(db, 'catalogResyncAt')) !== latest
-	) {
-		const held = await catalogVersion(db); // after the changes above, before the full pull
-		const full = await get(0);
-		if (await replaceCatalog(db, full, held))
-			return {
-				version: full.version,
-				applied: true,
-				changed: full.products.length,
-				deleted: 0,
-				resynced: true
-			};
-		// Another pull moved the catalog on meanwhile: it stands, and the next pull checks again.
-	}
-	return {
-		version: applied ? changes.version : since,
-		applied,
-		changed: applied ? changes.products.length : 0,
-		deleted: applied ? changes.deleted.length : 0,
-		resynced: false
-	};
-}
-
-// ---------------------------------------------------------------------------------------------
-// Backoff
-
-export interface BackoffOptions {
-	/** Delay after the first failure, before jitter. */
-	baseMs?: number;
-	/** Longest delay. */
-	capMs?: number;
-}
-
-const DEFAULT_BACKOFF: Required<BackoffOptions> = { baseMs: 1_000, capMs: 60_000 };
-
-/**
- * Delay before attempt `attempts + 1`: exponential, capped, with "equal jitter" (half fixed,
- * half random) so that tills coming back online together do not retry in step, while the delay
- * still grows with every failure.
- */
-export function backoffDelay(
-	attempts: number,
-	options: BackoffOptions = {},
-	random: () => number = Math.random
-): number {
-	const { baseMs, capMs } = { ...DEFAULT_BACKOFF, ...options };
-	const exp = Math.min(capMs, baseMs * 2 ** Math.max(0, attempts - 1));
-	return Math.round(exp / 2 + (random() * exp) / 2);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Locks and tabs
-
-/** The part of `navigator.locks` the engine uses. */
-export interface LockManagerLike {
-	request<T>(
-		name: string,
-		options: { signal?: AbortSignal; ifAvailable?: boolean },
-		callback: (lock: unknown) => Promise<T>
-	): Promise<T>;
-}
-
-/** The part of BroadcastChannel the engine uses. */
-export interface ChannelLike {
-	postMessage(message: unknown): void;
-	addEventListener(type: 'message', listener: (event: MessageEvent) => void): void;
-	removeEventListener(type: 'message', listener: (event: MessageEvent) => void): void;
-	close(): void;
-}
+/** Sends one batch; the till's is TillApiClient.postSales. A throw counts as no answer. */
+export type SendSales = (batch: Sale[]) => Promise<ApiResult<SyncSalesReply>>;
 
 export interface EventSourceLike {
 	addEventListener(type: 'online', listener: () => void): void;
@@ -340,29 +34,11 @@ export interface EventSourceLike {
 
 type TabMessage = { type: 'nudge' } | { type: 'status' };
 
-/**
- * Serialises sync runs on one database within this JavaScript realm, including runs of two
- * engines on the same database (and the only guard across tabs when Web Locks are missing).
- */
-const tabMutexes = new Map<string, Promise<void>>();
-
-async function withTabMutex<T>(key: string, fn: () => Promise<T>): Promise<T> {
-	const previous = tabMutexes.get(key) ?? Promise.resolve();
-	let release!: () => void;
-	const mine = new Promise<void>((resolve) => (release = resolve));
-	const tail = previous.then(() => mine);
-	tabMutexes.set(key, tail);
-	await previous;
-	try {
-		return await fn();
-	} finally {
-		release();
-		if (tabMutexes.get(key) === tail) tabMutexes.delete(key);
-	}
+const encoder = new TextEncoder();
+/** The UTF-8 size of a value's JSON, as it goes over the wire (plus a comma). */
+function jsonBytes(value: unknown): number {
+	return encoder.encode(JSON.stringify(value)).length + 1;
 }
-
-// ---------------------------------------------------------------------------------------------
-// The engine
 
 export type SyncRole = 'idle' | 'leader' | 'follower';
 
@@ -389,7 +65,7 @@ export interface SyncRunResult {
 	/** Sales sent without getting an answer (network, 5xx, missing from the reply). */
 	failed: number;
 	skipped: 'follower' | 'auth' | 'stopped' | null;
-	error: SyncError | null;
+	error: ApiFailure | null;
 }
 
 export interface SaleSyncOptions {
@@ -482,16 +158,9 @@ export class SaleSync {
 		this.#idleIntervalMs = options.idleIntervalMs ?? 30_000;
 		this.#now = options.now ?? Date.now;
 		this.#random = options.random ?? Math.random;
-		this.#locks =
-			options.locks === undefined
-				? ((globalThis.navigator?.locks as LockManagerLike | undefined) ?? null)
-				: options.locks;
+		this.#locks = options.locks === undefined ? browserLocks() : options.locks;
 		this.#createChannel =
-			options.createChannel === undefined
-				? typeof BroadcastChannel === 'function'
-					? (name) => new BroadcastChannel(name)
-					: null
-				: options.createChannel;
+			options.createChannel === undefined ? browserChannel() : options.createChannel;
 		this.#events =
 			options.events === undefined
 				? typeof window === 'undefined'
@@ -531,8 +200,8 @@ export class SaleSync {
 	/** Re-reads counts and the last sync time from the database (shared by all tabs). */
 	async refreshStatus(): Promise<SyncStatus> {
 		const [queued, rejected, lastSyncAt, lastSyncError] = await Promise.all([
-			this.#db.outbox.count(),
-			this.#db.sales.where('syncState').equals('rejected').count(),
+			queuedCount(this.#db),
+			rejectedCount(this.#db),
 			getMeta(this.#db, 'lastSyncAt'),
 			getMeta(this.#db, 'lastSyncError')
 		]);
@@ -747,37 +416,35 @@ export class SaleSync {
 			// (a till left on a wrong date, then corrected): send it rather than wait for the date.
 			const due = (e: OutboxEntry): boolean =>
 				e.nextAttemptAt <= at || e.nextAttemptAt > at + this.#backoff.capMs;
-			const batch = await db.outbox
-				.where('seq')
-				.above(cursor)
-				.filter((e) => !attempted.has(e.seq) && (sendAll || due(e)))
-				.limit(this.#batchSize)
-				.toArray();
-			if (batch.length === 0) break;
-			const records = await db.sales.bulkGet(batch.map((e) => e.saleId));
+			const batch = await outboxBatch(
+				db,
+				cursor,
+				this.#batchSize,
+				(e) => !attempted.has(e.seq) && (sendAll || due(e))
+			);
+			if (batch.entries.length === 0) break;
 			// Within the byte budget (always at least one sale); the rest waits for the next request.
 			let bytes = 0;
 			let fits = 0;
-			while (fits < batch.length) {
-				const record = records[fits];
-				const size = record ? jsonBytes(record.sale) : 0;
+			while (fits < batch.entries.length) {
+				const sale = batch.sales[fits];
+				const size = sale ? jsonBytes(sale) : 0;
 				if (fits > 0 && bytes + size > this.#batchBytes) break;
 				bytes += size;
 				fits++;
 			}
-			batch.length = fits;
-			records.length = fits;
-			cursor = batch.at(-1)!.seq;
-			for (const entry of batch) attempted.add(entry.seq);
+			const taken = batch.entries.slice(0, fits);
+			cursor = taken.at(-1)!.seq;
+			for (const entry of taken) attempted.add(entry.seq);
 
 			const entries: OutboxEntry[] = [];
 			const sales: Sale[] = [];
 			const orphans: OutboxEntry[] = [];
-			batch.forEach((entry, i) => {
-				const record = records[i];
-				if (record) {
+			taken.forEach((entry, i) => {
+				const sale = batch.sales[i];
+				if (sale) {
 					entries.push(entry);
-					sales.push(record.sale);
+					sales.push(sale);
 				} else orphans.push(entry);
 			});
 			if (orphans.length > 0) {
@@ -787,22 +454,30 @@ export class SaleSync {
 			}
 			if (sales.length === 0) continue;
 
-			let reply: SyncSalesReply;
-			try {
-				result.sent += sales.length;
-				reply = parseSyncReply(await this.#send(sales));
-			} catch (err) {
-				const error = toSyncError(err);
+			result.sent += sales.length;
+			const reply = await this.#send(sales).catch((err: unknown): ApiFailure => ({
+				kind: 'unanswered',
+				status: null,
+				reason: err instanceof Error ? err.message : String(err)
+			}));
+			if (reply.kind !== 'ok') {
 				result.failed += entries.length;
-				result.error = error;
-				await deferOutbox(db, entries, `${error.kind}: ${error.message}`, this.#now(), retryDelay);
-				if (error.kind === 'auth') {
-					this.#set({ authRequired: true, lastError: error.message });
+				result.error = reply;
+				const text = describeFailure(reply);
+				await deferOutbox(db, entries, text, this.#now(), retryDelay);
+				if (reply.kind === 'rejected' && reply.status === 401) {
+					this.#set({ authRequired: true, lastError: text });
 					result.skipped = 'auth';
 				}
 				break;
 			}
-			const applied = await applySyncResults(db, entries, reply.results, this.#now(), retryDelay);
+			const applied = await applySyncResults(
+				db,
+				entries,
+				reply.value.results,
+				this.#now(),
+				retryDelay
+			);
 			result.synced += applied.synced;
 			result.rejected += applied.rejected;
 			result.failed += applied.unanswered;
@@ -811,7 +486,7 @@ export class SaleSync {
 				sendAll = true;
 				cursor = 0;
 			}
-			this.#set({ queued: await db.outbox.count() });
+			this.#set({ queued: await queuedCount(db) });
 		}
 		if (this.#stopping && result.sent === 0) result.skipped = 'stopped';
 		return result;
@@ -840,12 +515,9 @@ export class SaleSync {
 		};
 		arm(this.#idleIntervalMs);
 		this.#background(
-			this.#db.outbox
-				.orderBy('nextAttemptAt')
-				.first()
-				.then((next) => {
-					if (next && this.#timer !== null) arm(next.nextAttemptAt - this.#now());
-				})
+			nextOutboxAttempt(this.#db).then((next) => {
+				if (next !== null && this.#timer !== null) arm(next - this.#now());
+			})
 		);
 	}
 }
