@@ -277,7 +277,9 @@ test('the cashier is chosen on the device, kept, and recorded on the sale', asyn
 	await expect(page.getByTestId('cashier')).toBeHidden();
 	await page.waitForLoadState('networkidle');
 	await scan(page, WATER.barcode);
+	await expect(line(page, WATER.name)).toBeVisible();
 	await page.keyboard.press('F4');
+	await expect(page.getByTestId('cash-input')).toBeFocused();
 	await page.keyboard.press('Enter');
 	await expect(page.getByTestId('done').locator('.receipt')).toContainText('王芳');
 });
