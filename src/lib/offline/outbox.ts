@@ -159,19 +159,33 @@ export async function deferOutbox(
 	});
 }
 
+const encoder = new TextEncoder();
+
 /**
  * Up to `limit` outbox rows after `cursor` (recording order) that `take` accepts, with their
- * sales (undefined for a row whose sale is missing).
+ * sales (undefined for a row whose sale is missing), within `maxBytes` of JSON (always at least
+ * one row: a request over the server's body limit would be refused whole, every time).
  */
 export async function outboxBatch(
 	db: TillDb,
 	cursor: number,
 	limit: number,
+	maxBytes: number,
 	take: (entry: OutboxEntry) => boolean
 ): Promise<{ entries: OutboxEntry[]; sales: (Sale | undefined)[] }> {
-	const entries = await db.outbox.where('seq').above(cursor).filter(take).limit(limit).toArray();
-	const records = await db.sales.bulkGet(entries.map((e) => e.saleId));
-	return { entries, sales: records.map((r) => r?.sale) };
+	const rows = await db.outbox.where('seq').above(cursor).filter(take).limit(limit).toArray();
+	const records = await db.sales.bulkGet(rows.map((e) => e.saleId));
+	let bytes = 0;
+	let fits = 0;
+	while (fits < rows.length) {
+		const sale = records[fits]?.sale;
+		// The UTF-8 size of its JSON, as it goes over the wire (plus a comma).
+		const size = sale ? encoder.encode(JSON.stringify(sale)).length + 1 : 0;
+		if (fits > 0 && bytes + size > maxBytes) break;
+		bytes += size;
+		fits++;
+	}
+	return { entries: rows.slice(0, fits), sales: records.slice(0, fits).map((r) => r?.sale) };
 }
 
 /** When the earliest outbox row is due, or null for an empty outbox. */

@@ -6,6 +6,7 @@
  */
 import type { Sale, SyncSalesReply } from '$lib/domain/sale';
 import { describeFailure, type ApiFailure, type ApiResult } from './api-client';
+import { addRuns, emptyRun, type SyncRunResult, type SyncStatus } from './sync-report';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
 import { getMeta, type OutboxEntry, type TillDb } from './db';
 import {
@@ -34,40 +35,6 @@ export interface EventSourceLike {
 
 type TabMessage = { type: 'nudge' } | { type: 'status' };
 
-const encoder = new TextEncoder();
-/** The UTF-8 size of a value's JSON, as it goes over the wire (plus a comma). */
-function jsonBytes(value: unknown): number {
-	return encoder.encode(JSON.stringify(value)).length + 1;
-}
-
-export type SyncRole = 'idle' | 'leader' | 'follower';
-
-export interface SyncStatus {
-	/** Sales in the outbox (recorded on this device, not yet answered by the server). */
-	queued: number;
-	/** Sales the server refused; they stay on the device for someone to look at. */
-	rejected: number;
-	/** Last time the server answered a batch (ISO). */
-	lastSyncAt: string | null;
-	lastError: string | null;
-	syncing: boolean;
-	/** leader: this tab sends; follower: another tab does; idle: not started. */
-	role: SyncRole;
-	/** The server refused the token: sending stopped until `resume()`. */
-	authRequired: boolean;
-}
-
-export interface SyncRunResult {
-	/** Sales sent in this run (counting a resent one again). */
-	sent: number;
-	synced: number;
-	rejected: number;
-	/** Sales sent without getting an answer (network, 5xx, missing from the reply). */
-	failed: number;
-	skipped: 'follower' | 'auth' | 'stopped' | null;
-	error: ApiFailure | null;
-}
-
 export interface SaleSyncOptions {
 	send: SendSales;
 	/** Sales per request. */
@@ -93,26 +60,6 @@ export interface SaleSyncOptions {
 }
 
 type Listener = (status: SyncStatus) => void;
-
-const emptyRun = (): SyncRunResult => ({
-	sent: 0,
-	synced: 0,
-	rejected: 0,
-	failed: 0,
-	skipped: null,
-	error: null
-});
-
-function addRuns(a: SyncRunResult, b: SyncRunResult): SyncRunResult {
-	return {
-		sent: a.sent + b.sent,
-		synced: a.synced + b.synced,
-		rejected: a.rejected + b.rejected,
-		failed: a.failed + b.failed,
-		skipped: b.skipped ?? a.skipped,
-		error: b.error ?? a.error
-	};
-}
 
 export class SaleSync {
 	readonly #db: TillDb;
@@ -420,20 +367,11 @@ export class SaleSync {
 				db,
 				cursor,
 				this.#batchSize,
+				this.#batchBytes,
 				(e) => !attempted.has(e.seq) && (sendAll || due(e))
 			);
-			if (batch.entries.length === 0) break;
-			// Within the byte budget (always at least one sale); the rest waits for the next request.
-			let bytes = 0;
-			let fits = 0;
-			while (fits < batch.entries.length) {
-				const sale = batch.sales[fits];
-				const size = sale ? jsonBytes(sale) : 0;
-				if (fits > 0 && bytes + size > this.#batchBytes) break;
-				bytes += size;
-				fits++;
-			}
-			const taken = batch.entries.slice(0, fits);
+			const taken = batch.entries;
+			if (taken.length === 0) break;
 			cursor = taken.at(-1)!.seq;
 			for (const entry of taken) attempted.add(entry.seq);
 

@@ -1,5 +1,6 @@
 /** The sync engine's status as Svelte 5 state, for the status line. */
-import type { SaleSync, SyncRole, SyncStatus } from './sale-sync';
+import type { SaleSync } from './sale-sync';
+import type { SyncRole, SyncStatus } from './sync-report';
 
 export class SyncStatusState {
 	queued = $state(0);

@@ -4,12 +4,8 @@ import { openTillDb, type TillDb } from '$lib/offline/db';
 import { recordSale } from '$lib/offline/outbox';
 import { TillApiClient, type FetchLike } from '$lib/offline/api-client';
 import { backoffDelay } from '$lib/offline/backoff';
-import {
-	SaleSync,
-	type SaleSyncOptions,
-	type SendSales,
-	type SyncStatus
-} from '$lib/offline/sale-sync';
+import { SaleSync, type SaleSyncOptions, type SendSales } from '$lib/offline/sale-sync';
+import type { SyncStatus } from '$lib/offline/sync-report';
 import type { Sale, SyncSalesReply, SyncSalesRequest } from '$lib/domain/sale';
 import { FakeSalesServer, freshDb, makeSale, recordSales } from './helpers';
 
