@@ -4,6 +4,7 @@ import {
 	gtinCheckDigit,
 	hasValidCheckDigit,
 	isPaymentCode,
+	mayBeNewItem,
 	normalizeScan
 } from '$lib/devices/scanner/scan-classify';
 
@@ -114,5 +115,18 @@ describe('other codes', () => {
 	test('full-width digits (IME in full-width mode) are folded to ASCII', () => {
 		expect(normalizeScan('６９０１２３４５６７８９２')).toBe('6901234567892');
 		expect(classifyScan('６９０１２３４５６７８９２').kind).toBe('ean13');
+	});
+});
+
+describe('an unknown code as a new item', () => {
+	test('a whole GTIN, or a code that is not all digits, may be added as an open-price item', () => {
+		for (const code of ['6901234569995', '96385074', '036000291452', '10012345678902', 'ABC-123'])
+			expect(mayBeNewItem(code), code).toBe(true);
+	});
+
+	test('digits that are no whole GTIN are a misread: a cut-off scan never becomes an item', () => {
+		// 6901234560015 without its first three digits; a WeChat code without its first; bad checks.
+		for (const code of ['1234560015', '34567890123456700', '6901234560016', '96385075', '123'])
+			expect(mayBeNewItem(code), code).toBe(false);
 	});
 });
