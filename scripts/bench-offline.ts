@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_SANDBOX_CLIENT_SECRET } from '../src/lib/server/config';
 import { demoToken } from '../src/lib/server/tills';
-import { startTill } from '../tests/helpers/server';
+import { startBuiltTill } from './bench/built-till';
 import { offlineBundle } from './lib/offline-bundle';
 import type { BenchResult } from './bench/offline-entry';
 
@@ -25,7 +25,7 @@ const COMMITS = Number(process.env.BENCH_COMMITS ?? 1000);
 async function main() {
 	if (!existsSync('build/index.js')) throw new Error('run `npm run build` first');
 	const dir = mkdtempSync(join(tmpdir(), 'till-bench-offline-'));
-	const till = await startTill({ DATABASE_URL: join(dir, 'till.db') });
+	const till = await startBuiltTill({ DATABASE_URL: join(dir, 'till.db') });
 	const browser = await chromium.launch(chromiumLaunchOptions);
 	try {
 		const page = await browser.newPage();

@@ -1,24 +1,11 @@
 /**
- * `npm run bench:wedge`: the keyboard-wedge scan detector in a real Chromium, fed recorded key
- * streams with their real timing: scanner bursts at 1, 5, 20 and 60 ms per key (EAN-13 product
- * codes and 18-digit WeChat payment codes, ±20 % jitter) and people typing (words and numbers of
- * 3–12 characters, 100–250 ms per key with fast bigrams of 60–90 ms), each with an Enter suffix
- * and without one.
- *
- * Every stream goes, at the same moment, through the bare WedgeDetector and through the till's own
- * path (Scanner + createWedgeSource on a window, dispatched keydown events), under four settings:
- * WEDGE_DEFAULTS, the till's configuration (till-scanner.ts, as on a fresh device),
- * WEDGE_PRESETS.slowScanner and WEDGE_PRESETS.suffixlessScanner. Printed: per stream kind × suffix × settings, the scans, the delay
- * from the last key to the scan (median, p95, max), the misclassified streams, and streams whose
- * keys did not reach the page intact; a bare keydown listener's delay to Enter as the floor; and
- * the targets (Enter: fires on that key, < 5 ms; no suffix: ≤ 50 ms after the last key; zero
- * misclassified streams) as PASS/FAIL. Exits non-zero only on a crash.
- *
- * The streams are generated from a seed, so every run plays the same ones. BENCH_WEDGE_STREAMS
- * (30 per kind and suffix), BENCH_WEDGE_SEED (20240917), BENCH_WEDGE_SERIAL=1 to play the ten
- * lanes one after the other instead of at the same time (≈ 4 min instead of ≈ 1).
- */
-import { chromium } from '@playwright/test';
+ * `npm run bench:wedge`: the keyboard-wedge detector in real Chromium, fed seeded key streams at
+ * their real timing (scanners at 1–60 ms a key, people at 100–250 ms with fast bigrams; with an
+ * Enter and without), through the bare detector and through the till's own path, under the
+ * defaults, the till's set-up (till-scanner.ts) and the two presets. Prints delays (median, p95,
+ * max), misclassified streams and the floor, against the targets (Enter: < 5 ms; no suffix:
+ * ≤ 50 ms; no misclassification). BENCH_WEDGE_STREAMS (30), BENCH_WEDGE_SEED, BENCH_WEDGE_SERIAL=1.
+ */ import { chromium } from '@playwright/test';
 import { chromiumLaunchOptions } from './lib/chromium';
 import { build } from 'esbuild';
 import { availableParallelism, loadavg } from 'node:os';

@@ -1,28 +1,11 @@
 /**
- * Bundled by esbuild into a real Chromium page for `npm run bench:wedge` (scripts/bench-wedge.ts).
- * It plays recorded key streams, with their real timing, into the keyboard-wedge scan detector and
- * records, per stream, every scan (its code, the delay from the key fed last before it, and the
- * key being fed when it fired) and what the page got to see of the keys.
- *
- * Every stream is fed, at the same moment, to one "sink" per configuration and path:
- * - 'detector': a bare WedgeDetector (wedge.ts), fed `{ key, code, timeStamp }`;
- * - 'dom': the till's own path, a Scanner hub with createWedgeSource (wedge-source.ts) listening on
- *   the window of its own same-origin iframe, fed `new KeyboardEvent('keydown', …)` dispatched on
- *   that iframe's body. wedge-source does not look at `isTrusted`, so synthetic events take the
- *   same path as a scanner's; it reads `event.timeStamp`, which is overridden on the instance to
- *   the key's time (a synthetic event's own is its construction time). What the page sees is
- *   recorded by a bubbling keydown listener on the document;
- * - 'baseline': a bare capture-phase keydown listener on another iframe's window that records
- *   performance.now() when it sees Enter: the floor for "fires on that key".
- * Each sink takes its own start time right before it is fed, so the sinks fed before it in the
- * same tick do not count in its delay. The key's timeStamp is, by default, the time it was
- * recorded at (see RunArgs.stamps): a stall of this page's main thread then delays delivery, as
- * it would a real scanner's keys, without changing the gaps the detector judges.
- *
- * Keys are scheduled with setTimeout for the coarse part of a gap and then MessageChannel tasks up
- * to the exact time (nested setTimeouts are clamped to 4 ms, which a 1 ms/key scanner cannot use).
- */
-import { Scanner } from '../../src/lib/devices/scanner/scanner';
+ * Bundled into a Chromium page for `npm run bench:wedge`: plays recorded key streams, at their
+ * recorded times, at the same moment into a bare WedgeDetector, the till's own path (a Scanner
+ * hub with createWedgeSource on an iframe's window, fed dispatched KeyboardEvents whose
+ * timeStamp is the key's) and a bare keydown listener (the floor). Records every scan, its delay
+ * and what the page saw of the keys. Keys are scheduled with setTimeout, then MessageChannel
+ * tasks to the exact time (nested setTimeouts are clamped to 4 ms).
+ */ import { Scanner } from '../../src/lib/devices/scanner/scanner';
 import { WedgeDetector, type WedgeOptions } from '../../src/lib/devices/scanner/wedge';
 import { createWedgeSource } from '../../src/lib/devices/scanner/wedge-source';
 
