@@ -141,10 +141,23 @@ async function main(): Promise<void> {
 		for (let i = 0; i < RUNS + 2; i++) {
 			await ringUp(page);
 			const posted = page.waitForResponse(
-				(r) => r.url().endsWith('/api/charges') && r.request().method() === 'POST'
+				(r) => r.url().endsWith('/api/charges') && r.request().method() === 'POST',
+				{ timeout: 10_000 }
 			);
 			await scan(cdp, paymentCode('01'));
-			const orderNo = ((await (await posted).json()) as { order_no: string }).order_no;
+			const orderNo = (
+				(await (
+					await posted.catch(async (e: unknown) => {
+						const said = await page
+							.getByTestId('notice')
+							.textContent()
+							.catch(() => null);
+						throw new Error(`the scan did not charge (the till said: ${said ?? 'nothing'})`, {
+							cause: e
+						});
+					})
+				).json()) as { order_no: string }
+			).order_no;
 			const poll = fetch(`${till.url}/api/charges/${orderNo}?wait=25&since=pending`, {
 				headers: { authorization: `Bearer ${token}`, accept: 'application/json' }
 			}).then(async (r) => ({
