@@ -16,7 +16,8 @@ import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_SANDBOX_CLIENT_SECRET } from '../src/lib/server/config';
 import { demoToken } from '../src/lib/server/tills';
-import { startBuiltTill, freePort } from './bench/built-till';
+import { startBuiltTill } from './bench/built-till';
+import { freePort } from './bench/processes';
 import { describe, percentile } from './bench/stats';
 import { chromiumLaunchOptions } from './lib/chromium';
 

@@ -4,25 +4,14 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './processes';
 
 export interface BuiltTill {
 	url: string;
 	port: number;
 	stop(): Promise<void>;
-}
-
-export function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const s = createServer();
-		s.once('error', reject);
-		s.listen(0, '127.0.0.1', () => {
-			const port = (s.address() as { port: number }).port;
-			s.close(() => resolve(port));
-		});
-	});
 }
 
 export async function startBuiltTill(env: Record<string, string> = {}): Promise<BuiltTill> {
