@@ -1,5 +1,5 @@
 import { defineConfig, devices } from '@playwright/test';
-import { chromiumLaunchOptions } from './tests/helpers/chromium';
+import { chromiumLaunchOptions } from './scripts/lib/chromium';
 
 const PORT = Number(process.env.E2E_PORT ?? 4173);
 

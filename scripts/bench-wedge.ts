@@ -1,30 +1,17 @@
 /**
- * `npm run bench:wedge`: the keyboard-wedge scan detector in a real Chromium, fed recorded key
- * streams with their real timing: scanner bursts at 1, 5, 20 and 60 ms per key (EAN-13 product
- * codes and 18-digit WeChat payment codes, ±20 % jitter) and people typing (words and numbers of
- * 3–12 characters, 100–250 ms per key with fast bigrams of 60–90 ms), each with an Enter suffix
- * and without one.
- *
- * Every stream goes, at the same moment, through the bare WedgeDetector and through the till's own
- * path (Scanner + createWedgeSource on a window, dispatched keydown events), under four settings:
- * WEDGE_DEFAULTS, the till's configuration (read from src/routes/+page.svelte),
- * WEDGE_PRESETS.slowScanner and WEDGE_PRESETS.suffixlessScanner. Printed: per stream kind × suffix × settings, the scans, the delay
- * from the last key to the scan (median, p95, max), the misclassified streams, and streams whose
- * keys did not reach the page intact; a bare keydown listener's delay to Enter as the floor; and
- * the targets (Enter: fires on that key, < 5 ms; no suffix: ≤ 50 ms after the last key; zero
- * misclassified streams) as PASS/FAIL. Exits non-zero only on a crash.
- *
- * The streams are generated from a seed, so every run plays the same ones. BENCH_WEDGE_STREAMS
- * (30 per kind and suffix), BENCH_WEDGE_SEED (20240917), BENCH_WEDGE_SERIAL=1 to play the ten
- * lanes one after the other instead of at the same time (≈ 4 min instead of ≈ 1).
- */
-import { chromium } from '@playwright/test';
-import { chromiumLaunchOptions } from '../tests/helpers/chromium';
+ * `npm run bench:wedge`: the keyboard-wedge detector in real Chromium, fed seeded key streams at
+ * their real timing (scanners at 1–60 ms a key, people at 100–250 ms with fast bigrams; with an
+ * Enter and without), through the bare detector and through the till's own path, under the
+ * defaults, the till's set-up (till-scanner.ts) and the two presets. Prints delays (median, p95,
+ * max), misclassified streams and the floor, against the targets (Enter: < 5 ms; no suffix:
+ * ≤ 50 ms; no misclassification). BENCH_WEDGE_STREAMS (30), BENCH_WEDGE_SEED, BENCH_WEDGE_SERIAL=1.
+ */ import { chromium } from '@playwright/test';
+import { chromiumLaunchOptions } from './lib/chromium';
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { WEDGE_PRESETS, WedgeDetector } from '../src/lib/till/wedge';
+import { tillWedgeOptions } from '../src/lib/devices/scanner/till-scanner';
+import { WEDGE_PRESETS, WedgeDetector } from '../src/lib/devices/scanner/wedge';
 import type {
 	ConfigSpec,
 	Lane,
@@ -33,8 +20,8 @@ import type {
 	Stream,
 	StreamKey,
 	StreamRecord
-} from '../tests/helpers/wedge-entry';
-import { prng } from '../tests/helpers/prng';
+} from './bench/wedge-entry';
+import { prng } from './lib/prng';
 
 const STREAMS = Number(process.env.BENCH_WEDGE_STREAMS ?? 30);
 const SEED = Number(process.env.BENCH_WEDGE_SEED ?? 20240917);
@@ -146,32 +133,10 @@ for (const { kind, make } of KINDS) {
 
 // ---- the settings ----------------------------------------------------------------------------
 
-/** The options the till screen passes to createWedgeSource, read from its source. */
-function tillOptions(): ConfigSpec['options'] {
-	const file = `${ROOT}src/routes/+page.svelte`;
-	const m = /createWedgeSource\(((?:[^()]|\([^()]*\))*)\)/.exec(readFileSync(file, 'utf8'));
-	if (!m) throw new Error(`createWedgeSource(...) not found in ${file}`);
-	const args = m[1]!.trim();
-	// The device's scanner settings (localStorage) over the detector's defaults: a fresh device
-	// has none, so the till runs on the defaults.
-	if (args === '' || /^readScannerSettings\(/.test(args)) return {};
-	const obj = /^\{([^{}]*)\}$/.exec(args);
-	if (!obj) throw new Error(`cannot read the till's wedge options "${args}": update bench-wedge`);
-	const options: Record<string, unknown> = {};
-	for (const entry of obj[1]!
-		.split(',')
-		.map((s) => s.trim())
-		.filter(Boolean)) {
-		const kv = /^(\w+)\s*:\s*(.+)$/.exec(entry);
-		if (!kv) throw new Error(`cannot read the till's wedge option "${entry}": update bench-wedge`);
-		options[kv[1]!] = JSON.parse(kv[2]!) as unknown;
-	}
-	return options as ConfigSpec['options'];
-}
-
 const configs: ConfigSpec[] = [
 	{ name: 'defaults', options: {} },
-	{ name: 'till', options: tillOptions() },
+	// What the till screen runs on a fresh device (no scanner settings stored).
+	{ name: 'till', options: tillWedgeOptions(null) },
 	{ name: 'slowScanner', options: { ...WEDGE_PRESETS.slowScanner } },
 	{ name: 'suffixless', options: { ...WEDGE_PRESETS.suffixlessScanner } }
 ];
@@ -183,7 +148,7 @@ const PAUSE_MS = Math.max(...configs.map(holdMs)) + 70;
 
 async function bundle(): Promise<string> {
 	const out = await build({
-		entryPoints: [`${ROOT}tests/helpers/wedge-entry.ts`],
+		entryPoints: [`${ROOT}scripts/bench/wedge-entry.ts`],
 		bundle: true,
 		format: 'iife',
 		platform: 'browser',

@@ -3,8 +3,10 @@
  * database and the sync engine, exactly as the till ships them.
  */
 import Dexie from 'dexie';
-import { openTillDb, recordSale, queuedCount } from '../../src/lib/offline/db';
-import { SaleSync, httpSender } from '../../src/lib/offline/sync';
+import { TillApiClient } from '../../src/lib/offline/api-client';
+import { openTillDb } from '../../src/lib/offline/db';
+import { queuedCount, recordSale } from '../../src/lib/offline/outbox';
+import { SaleSync, type SendSales } from '../../src/lib/offline/sale-sync';
 import type { Sale } from '../../src/lib/domain/sale';
 
 declare global {
@@ -72,7 +74,7 @@ async function benchOffline({
 	const queued = await queuedCount(db);
 	const before = await summary();
 	const sync = new SaleSync(db, {
-		send: httpSender('', () => token),
+		send: httpSender(token),
 		batchSize: 200,
 		locks: null,
 		createChannel: null,
@@ -115,6 +117,12 @@ async function benchOffline({
 
 let made = 0;
 /** A valid cash sale of `qty` × ¥2.00. */
+/** POST /api/sales as the till sends it: its own client. */
+function httpSender(token: string): SendSales {
+	const client = new TillApiClient({ getToken: () => token });
+	return (batch) => client.postSales(batch);
+}
+
 function makeSale(qty = (made % 5) + 1): Sale {
 	const i = made++;
 	return {
@@ -156,7 +164,7 @@ async function seed(dbName: string, n: number): Promise<{ count: number; total: 
 
 /** One sync engine for the named database, with the browser's own Web Locks and channels. */
 function engine(dbName: string, token: string): SaleSync {
-	return new SaleSync(openTillDb(dbName), { send: httpSender('', () => token), batchSize: 200 });
+	return new SaleSync(openTillDb(dbName), { send: httpSender(token), batchSize: 200 });
 }
 
 async function queued(dbName: string): Promise<number> {

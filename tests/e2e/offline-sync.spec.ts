@@ -2,12 +2,12 @@
  * The device's sale queue and sync engine in a real Chromium (real IndexedDB, Web Locks,
  * BroadcastChannel) against the built till: nothing lost, nothing doubled, whatever the
  * network or the tabs do. The shipped modules are bundled and injected into a page of the
- * till's origin (scripts/bench/offline-bundle.ts).
+ * till's origin (scripts/lib/offline-bundle.ts).
  */
 import { expect, test, type Page } from '@playwright/test';
 import { DEFAULT_SANDBOX_CLIENT_SECRET } from '../../src/lib/server/config';
 import { demoToken } from '../../src/lib/server/tills';
-import { offlineBundle } from '../helpers/offline-bundle';
+import { offlineBundle } from '../../scripts/lib/offline-bundle';
 
 const token = demoToken(DEFAULT_SANDBOX_CLIENT_SECRET);
 let bundle: string;

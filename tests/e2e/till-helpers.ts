@@ -23,7 +23,7 @@ export async function openTill(page: Page, cashier = '小王'): Promise<void> {
 		if (!localStorage.getItem('till.cashier')) localStorage.setItem('till.cashier', name);
 		// This machine runs the server, the browser and the test driver on two cores: keys sent
 		// 5 ms apart can reach the page 40+ ms late. The device setting a busy tablet would use
-		// (src/lib/till/scanner-settings.ts): wait 100 ms before deciding a scan without Enter.
+		// (src/lib/devices/scanner/scanner-settings.ts): wait 100 ms before deciding a scan without Enter.
 		localStorage.setItem('till.scanner', JSON.stringify({ suffixlessTimeoutMs: 100 }));
 	}, cashier);
 	await page.goto('/');

@@ -99,7 +99,7 @@ test('02 the customer confirms, then the payment fails: the sale stays open', as
 	await expect(page.getByTestId('payment-waiting')).toBeVisible();
 	const failed = page.getByTestId('payment-failed');
 	await expect(failed).toBeVisible({ timeout: 10_000 });
-	await expect(failed).toContainText('顾客付款未成功（PAYERROR）');
+	await expect(failed).toContainText('顾客的付款没有成功');
 	await payByCashInstead(page);
 });
 
@@ -121,12 +121,63 @@ test('04 refused at once (余额不足): the reason, then another payment code p
 }) => {
 	await ringUp(page);
 	await scan(page, paymentCode('04'));
-	await expect(page.getByTestId('payment-failed')).toHaveText(
-		'收款失败：余额不足，请顾客换一张卡或换一种支付方式'
+	await expect(page.getByTestId('payment-failed')).toHaveText('余额不足');
+	await expect(page.getByTestId('payment-advice')).toHaveText(
+		'请顾客换一张卡或换一种付款方式，或改收现金'
 	);
 	// The customer shows another code (a scan is enough; the refused panel need not be closed).
 	await scan(page, paymentCode('00'));
 	await expectPaidSale(page);
+});
+
+test('04 refused, then 换一种方式收款: the other tenders open, cash first', async ({ page }) => {
+	await ringUp(page);
+	await scan(page, paymentCode('04'));
+	await expect(page.getByTestId('payment-failed')).toBeVisible();
+	await page.getByTestId('payment-continue').click();
+	await expect(page.getByTestId('payment')).toBeHidden();
+	await expect(page.getByTestId('checkout')).toBeVisible();
+	await expect(page.getByTestId('cash-input')).toBeFocused();
+	await page.keyboard.type('10');
+	await expect(page.getByTestId('change-due')).toHaveText('¥2.00');
+});
+
+/** Every phase the payment dialog shows, in order, recorded in the page. */
+async function recordPhases(page: Page): Promise<() => Promise<string[]>> {
+	await page.evaluate(() => {
+		const seen: string[] = [];
+		(window as unknown as { phases: string[] }).phases = seen;
+		const look = () => {
+			const phase = document
+				.querySelector('[data-testid="payment-state"]')
+				?.getAttribute('data-phase');
+			if (phase && seen.at(-1) !== phase) seen.push(phase);
+		};
+		new MutationObserver(look).observe(document.body, {
+			subtree: true,
+			childList: true,
+			attributes: true,
+			attributeFilter: ['data-phase']
+		});
+	});
+	return () => page.evaluate(() => (window as unknown as { phases: string[] }).phases);
+}
+
+test('02 a plain decline: never "unknown", said in the cashier’s words, the advice once', async ({
+	page
+}) => {
+	await ringUp(page);
+	const phases = await recordPhases(page);
+	await scan(page, paymentCode('02'));
+	const failed = page.getByTestId('payment-failed');
+	await expect(failed).toBeVisible({ timeout: 10_000 });
+	const dialog = page.getByTestId('payment');
+	await expect(failed).toContainText('顾客的付款没有成功');
+	await expect(dialog).not.toContainText('PAYERROR');
+	await expect(dialog).not.toContainText('Teegon');
+	expect((await dialog.innerText()).split('改收现金').length - 1).toBe(1);
+	expect(await phases()).not.toContain('unknown');
+	await expect(page.getByTestId('payment-continue')).toHaveText('换一种方式收款');
 });
 
 test('05 the reply is late and then lost: checking with Teegon, the same POST again, then paid', async ({
@@ -228,6 +279,44 @@ test('08 the gateway fails (502): unknown, checked until the cashier stops after
 	await expect(state(page)).toHaveAttribute('data-phase', 'abandoned');
 	await page.getByTestId('payment-continue').click();
 	await expect(page.getByTestId('cart-total')).toHaveText('¥8.00');
+});
+
+test('08 再次查询 asks the server now, not after another long wait', async ({ page }) => {
+	await ringUp(page);
+	await scan(page, paymentCode('08'));
+	await expect(page.getByTestId('payment-unknown')).toBeVisible({ timeout: 10_000 });
+	const asked: string[] = [];
+	page.on('request', (r) => {
+		if (/\/api\/charges\/[^/?]+/.test(r.url())) asked.push(new URL(r.url()).search);
+	});
+	await page.getByRole('button', { name: '再次查询' }).click();
+	// At once: a question without a long wait, answered in the dialog.
+	await expect.poll(() => asked.some((q) => !/wait=[1-9]/.test(q)), { timeout: 3_000 }).toBe(true);
+	await expect(page.getByTestId('payment-checked')).toBeVisible();
+});
+
+test('08 the gateway fails (502): the charge ends, the cashier is told why and what to do; a reload does not bring it back', async ({
+	page
+}) => {
+	await ringUp(page);
+	await scan(page, paymentCode('08'));
+	await expect(page.getByTestId('payment-unknown')).toBeVisible({ timeout: 10_000 });
+	// A reload while the server is still finding out: the charge is asked about again.
+	await page.reload();
+	await expect(page.getByTestId('till')).toBeVisible();
+	const failed = page.getByTestId('payment-failed');
+	await expect(failed).toBeVisible({ timeout: 20_000 });
+	await expect(failed).toContainText('顾客没有被扣款');
+	await expect(page.getByTestId('payment')).toContainText('请顾客刷新付款码后重新扫描，或改收现金');
+	await page.getByTestId('payment-continue').click();
+	await expect(page.getByTestId('cash-input')).toBeFocused();
+	// Ended: a reload shows the sale, not the old "confirming".
+	await page.reload();
+	await expect(page.getByTestId('till')).toBeVisible();
+	await expect(page.getByTestId('cart-total')).toHaveText('¥8.00');
+	await page.waitForTimeout(1_000);
+	await expect(page.getByTestId('payment')).toBeHidden();
+	await expect(page.getByText('正在确认结果')).toHaveCount(0);
 });
 
 test('waiting for the customer: "keep waiting" goes back to waiting', async ({ page }) => {

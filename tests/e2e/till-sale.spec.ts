@@ -90,6 +90,23 @@ test.describe('scanning', () => {
 		await expect(page.getByTestId('cart-total')).toHaveText('¥12.80');
 	});
 
+	test('a cut-off scan (first digits lost) is a misread to scan again, never an item to add', async ({
+		page
+	}) => {
+		// 6901234560015 without its first three digits, and a WeChat code without its first.
+		for (const fragment of ['1234560015', '34567890123456700']) {
+			await scan(page, fragment);
+			const notice = page.getByTestId('notice');
+			await expect(notice).toContainText(`条码 ${fragment} 没有读完整`);
+			await expect(notice).toContainText('请重新扫描');
+			await expect(notice.getByTestId('notice-open-price')).toHaveCount(0);
+		}
+		await expect(cartLines(page)).toHaveCount(0);
+		// A whole code that is not in the catalog is still offered as an open-price item.
+		await scan(page, '6901234569995');
+		await expect(page.getByTestId('notice').getByTestId('notice-open-price')).toBeVisible();
+	});
+
 	test('a payment code with an empty cart is refused', async ({ page }) => {
 		await scan(page, paymentCode('00'));
 		await expect(page.getByTestId('notice')).toContainText('购物车是空的');
@@ -227,6 +244,27 @@ test('offline: cash sales work and queue, payment codes are refused and not stor
 	await expect(page.getByTestId('connection-status')).toContainText('在线');
 });
 
+test('offline: the payment-code refusal goes with its sale, not onto the next one', async ({
+	page,
+	context
+}) => {
+	await openTill(page);
+	await context.setOffline(true);
+	await expect(page.getByTestId('connection-status')).toContainText('离线');
+	await scan(page, NOODLES.barcode);
+	await scan(page, paymentCode('00'));
+	await expect(page.getByTestId('notice')).toContainText('离线时不能收付款码');
+	await page.keyboard.press('F4');
+	await expect(page.getByTestId('cash-input')).toBeFocused();
+	await page.keyboard.press('Enter');
+	await expect(page.getByTestId('done-total')).toHaveText('¥4.50');
+	await page.keyboard.press('Enter');
+	await expect(page.getByTestId('done')).toBeHidden();
+	await expect(page.getByTestId('cart-total')).toHaveText('¥0.00');
+	await expect(page.getByTestId('notice')).toHaveCount(0);
+	await context.setOffline(false);
+});
+
 test('the cashier is chosen on the device, kept, and recorded on the sale', async ({ page }) => {
 	await page.goto('/');
 	const dialog = page.getByTestId('cashier');
@@ -239,7 +277,9 @@ test('the cashier is chosen on the device, kept, and recorded on the sale', asyn
 	await expect(page.getByTestId('cashier')).toBeHidden();
 	await page.waitForLoadState('networkidle');
 	await scan(page, WATER.barcode);
+	await expect(line(page, WATER.name)).toBeVisible();
 	await page.keyboard.press('F4');
+	await expect(page.getByTestId('cash-input')).toBeFocused();
 	await page.keyboard.press('Enter');
 	await expect(page.getByTestId('done').locator('.receipt')).toContainText('王芳');
 });
@@ -328,8 +368,8 @@ test('persistent storage: the till asks for it and says so when the browser refu
 	expect(await page.evaluate(() => navigator.storage.persisted())).toBe(false);
 	const chip = page.getByTestId('storage-not-persisted');
 	await expect(chip).toBeVisible();
-	await expect(chip).toHaveAttribute('title', /清理浏览器数据会丢失未同步的销售/);
+	await expect(chip).toHaveAttribute('title', /还没同步的销售会丢失/);
 	// A tablet shows no tooltip: a tap says it.
 	await chip.click();
-	await expect(page.getByTestId('notice')).toContainText('清理浏览器数据会丢失未同步的销售');
+	await expect(page.getByTestId('notice')).toContainText('还没同步的销售会丢失');
 });

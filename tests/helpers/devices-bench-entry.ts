@@ -17,7 +17,7 @@ import { encodeReceipt } from '../../src/lib/devices/printer/receipt';
 import { HidScanSource } from '../../src/lib/devices/scanner/hid-source';
 import { SerialScanSource } from '../../src/lib/devices/scanner/serial-source';
 import type { Sale } from '../../src/lib/domain/sale';
-import { Scanner } from '../../src/lib/till/scanner';
+import { Scanner } from '../../src/lib/devices/scanner/scanner';
 import { installFakeHid } from '../fakes/hid';
 import { hidPosReports } from '../fakes/hid-reports';
 import { installFakeSerial } from '../fakes/serial';

@@ -4,10 +4,10 @@
  * its own, before or without the till screen; the till uses startDevices (index.ts) instead.
  * Browser only: create it in onMount.
  */
-import { classifyScan, type ScanClass } from '$lib/till/scan-classify';
-import { Scanner } from '$lib/till/scanner';
-import { WEDGE_PRESETS } from '$lib/till/wedge';
-import { createWedgeSource } from '$lib/till/wedge-source';
+import { classifyScan, type ScanClass } from '$lib/devices/scanner/scan-classify';
+import { Scanner } from '$lib/devices/scanner/scanner';
+import { WEDGE_PRESETS } from '$lib/devices/scanner/wedge';
+import { createWedgeSource } from '$lib/devices/scanner/wedge-source';
 import { TillDevices } from './index';
 import type { PrintResult } from './printer/printer';
 import { cameraSupport, type CameraSupport } from './scanner/camera-source';

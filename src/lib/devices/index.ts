@@ -12,7 +12,7 @@
  * rejects on missing hardware: statuses say what is missing, print calls return a PrintResult.
  */
 import type { Sale } from '$lib/domain/sale';
-import type { Scanner } from '$lib/till/scanner';
+import type { Scanner } from '$lib/devices/scanner/scanner';
 import { DeviceGrants } from './grants';
 import { ReceiptPrinter, type PrintOptions, type PrintResult } from './printer/printer';
 import { prepareGb18030 } from './printer/gb18030';

@@ -2,7 +2,7 @@
  * Counter hardware settings of this device, in localStorage (small, synchronous: the till reads
  * them before its first scan; IndexedDB holds the sales, not this). One key, `till.devices`,
  * plus the wedge preset, which stays where the keyboard-wedge scanner already reads it
- * (`till.scanner`, src/lib/till/scanner-settings.ts): the till picks up a preset chosen here
+ * (`till.scanner`, src/lib/devices/scanner/scanner-settings.ts): the till picks up a preset chosen here
  * with no change to its code. Anything unreadable falls back to the default, field by field.
  */
 import type { PortRole, RoleStore } from './grants';

@@ -86,6 +86,8 @@ export const en: Messages = {
 		percentOff: '{{percent}}% off',
 		remove: 'Remove discount',
 		apply: 'Apply discount',
+		enterPercent: 'Enter the percent off, e.g. 10',
+		enterAmount: 'Enter the amount off, e.g. 5.00',
 		needsApproval: 'Discounts need a manager'
 	},
 	tender: {
@@ -102,14 +104,14 @@ export const en: Messages = {
 		change: 'Change',
 		exact: 'Exact',
 		quickCash: 'Quick amounts',
-		notEnough: 'Not enough: {{amount}} short',
 		tooMuch: 'More than {{max}} over what is due: check the amount',
 		split: 'Split payment',
 		addTender: 'Add another payment',
 		scanPaymentCode: "Scan the customer's WeChat or Alipay payment code",
 		paymentCodeOffline: 'Payment codes need a connection: take cash while offline',
 		giveChange: 'Give {{amount}} change',
-		removeTender: 'Undo this payment'
+		removeTender: 'Undo this payment',
+		partPayment: 'Taking {{handed}} now; {{amount}} still to pay, in cash or by payment code'
 	},
 	payment: {
 		charging: 'Charging…',
@@ -128,7 +130,24 @@ export const en: Messages = {
 			'Stopping does not cancel the payment: if the customer pays afterwards, the money arrives and must be refunded in the Teegon account, or the sale completed. Stop waiting?',
 		latePayment:
 			'The customer paid after the till stopped waiting ({{amount}}, Teegon charge {{chargeId}}): refund it or complete the sale',
-		timedOut: 'The customer did not confirm in time'
+		timedOut: 'The customer did not confirm in time',
+		declined: "The customer's payment did not go through",
+		notSent: 'This payment was never sent: the customer was not charged',
+		notAtTeegon: 'Teegon has no such payment: the customer was not charged',
+		notRecorded:
+			'This till could not record the payment, so it was not sent: the customer was not charged',
+		codeUsed: 'This payment code was already used',
+		rejectedAmount:
+			'The payment service does not take this amount (above the limit for one payment, or malformed): nothing was charged',
+		rejectedOrder: 'Order number conflict: nothing was charged',
+		rejected: 'The server refused the payment request: nothing was charged',
+		adviceRescan: 'Ask the customer to refresh the payment code and scan again, or take cash',
+		adviceOtherMethod: 'Ask for another card or payment method, or take cash',
+		adviceSetUp: 'Take cash, and ask the manager to check the payment set-up',
+		adviceSplit: 'Take cash, or take the payment in parts',
+		adviceReload: 'Reload the page and try again, or take cash',
+		checking: 'Asking how this payment ended…',
+		checked: 'Asked at {{time}}: the server is still finding out'
 	},
 	receipt: {
 		title: 'Receipt',
@@ -171,20 +190,20 @@ export const en: Messages = {
 		offline: 'Offline: cash only; sales sync when the connection is back',
 		offlineBadge: 'Offline',
 		serverUnreachable: 'Server unreachable',
-		sandbox: 'Sandbox mode (test: no real money moves)',
+		sandbox: 'Sandbox mode · no real money moves',
 		sandboxBadge: 'Sandbox',
 		pendingSync_one: '{{count}} sale to sync',
 		pendingSync_other: '{{count}} sales to sync',
 		syncing: 'Syncing…',
 		syncFailed: 'Sync failed; retrying shortly',
-		storageNotPersisted: 'Storage not persistent',
+		storageNotPersisted: 'Data here may be cleared',
 		storageNotPersistedHelp:
-			'The browser did not allow persistent storage: clearing browsing data would lose sales not yet synced. Install the till as an app, or allow this site to store data.'
+			'The browser did not agree to keep this device’s data: clearing browsing data would lose sales not yet synced. Install the till as an app (“Install” in the browser menu), or allow this site to store data.'
 	},
 	scan: {
 		unknownBarcode: 'No product with barcode {{code}}',
 		addAsOpenPrice: 'Add as open-price item',
-		badCheckDigit: 'Barcode {{code}} was misread: scan it again',
+		misread: 'Barcode {{code}} was read incompletely or wrongly: scan it again',
 		lookupFailed:
 			'The device’s product list could not be read; {{code}} was not added. Scan again, or reload the page if it persists',
 		paymentCodeEmptyCart: 'The cart is empty: add items before scanning a payment code',
@@ -266,21 +285,9 @@ export const en: Messages = {
 		abandonedTitle: 'Stopped waiting',
 		abandonedText:
 			'Stopped waiting. The payment is still tracked on the server; if the customer pays, the manager will see it.',
-		tryAnother: 'Ask the customer for another payment code, or take cash.',
 		otherMethod: 'Pay another way',
 		continue: 'Continue',
-		notSent: 'This payment was never sent: the customer was not charged',
 		tooManyTenders: 'A sale takes at most {{max}} payments: this one must pay the rest',
-		notRecorded:
-			'This till could not record the payment, so it was not sent: the customer was not charged. Reload the page and try again',
-		tradeFailed:
-			"The customer's payment did not go through ({{status}}): ask them to pay again, or take cash",
-		codeUsed: 'This payment code was already used: ask the customer to refresh it and scan again',
-		rejectedAmount:
-			'The payment service does not take this amount (above the limit for one payment, or malformed): take cash, or split the payment',
-		rejectedInvalid:
-			'The payment request was refused ({{field}}): nothing was charged; try again or take cash',
-		rejectedOrder: 'Order number conflict: nothing was charged; scan the payment code again',
 		percentValue: 'Percent off (10 means 10% off)',
 		amountValue: 'Amount off (yuan)',
 		quantityHint: 'Enter 0 to remove the item',
@@ -304,10 +311,35 @@ export const en: Messages = {
 		otherStoreQueued:
 			"This token is another store's till, and this device still holds sales of its old store not yet sent: pair it with the old store's till until they are sent"
 	},
+	reports: {
+		title: 'Reports',
+		comingSoon: 'Reports are coming soon.',
+		connected: 'Connected to the server ({{mode}})',
+		modeSandbox: 'sandbox mode',
+		modeLive: 'live mode',
+		needsNetwork: 'Reports need the network.',
+		back: 'Back to the till'
+	},
+	update: {
+		available: 'A new version is available',
+		afterPayment: 'You can update after this payment',
+		apply: 'Update',
+		applying: 'Updating…',
+		later: 'Later'
+	},
+	insecure: {
+		title: 'This address is not a secure connection',
+		text: 'Here the till cannot work offline or be installed, and the data on this device may be cleared. Open the till by its HTTPS address, or on the server computer itself at {{local}}.'
+	},
+	view: {
+		cart: 'Cart',
+		products: 'Products',
+		checkout: 'Payment'
+	},
 	refusal: {
-		insufficientBalance: 'Insufficient balance: ask for another card or payment method',
-		codeExpired: 'Payment code expired: ask the customer to refresh it and scan again',
-		codeInvalid: 'Invalid payment code: ask the customer to refresh it and scan again',
+		insufficientBalance: 'Insufficient balance',
+		codeExpired: 'The payment code has expired',
+		codeInvalid: 'Invalid payment code',
 		wrongPassword: 'Wrong payment password',
 		userCancelled: 'The customer cancelled the payment',
 		userPaying: 'The customer must confirm with their password on the phone',
@@ -317,10 +349,10 @@ export const en: Messages = {
 		limitExceeded: 'Payment limit exceeded',
 		riskControl: 'Blocked by the payment provider as risky',
 		accountRestricted: "The customer's account cannot pay right now",
-		bankError: 'Bank system error: try again shortly',
+		bankError: 'Bank system error',
 		duplicateOrder: 'Duplicate order number',
-		signError: 'Signature error: check the till configuration',
+		signError: 'Signature error',
 		notAuthorized: 'The merchant is not enabled for this payment type',
-		systemError: 'Payment system busy: try again shortly'
+		systemError: 'Payment system busy'
 	}
 };

@@ -19,7 +19,6 @@ import {
 	type MessageKey,
 	type MessageVars
 } from './core';
-import { refusalKey } from './refusals';
 
 export interface I18nOptions {
 	/** Starting locale; default: the stored choice, else zh-CN. */
@@ -54,14 +53,6 @@ export class I18n {
 		if (this.#storage === undefined) storeLocale(locale);
 		else storeLocale(locale, this.#storage);
 	}
-
-	/** A Teegon/WeChat/Alipay refusal in the cashier's language, or the text as it came. */
-	refusal = (raw: string | null | undefined): string => {
-		const text = raw?.trim() ?? '';
-		if (!text) return this.t('payment.refusedNoReason');
-		const key = refusalKey(text);
-		return key ? this.t(`refusal.${key}`) : text;
-	};
 
 	/** Date and time in the device's time zone, 24-hour: "2026/11/26 14:03:05". */
 	dateTime = (value: string | Date): string => {

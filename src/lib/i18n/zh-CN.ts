@@ -89,6 +89,8 @@ export const zhCN = {
 		percentOff: '优惠 {{percent}}%',
 		remove: '取消折扣',
 		apply: '应用折扣',
+		enterPercent: '请输入优惠的百分比，例如 10',
+		enterAmount: '请输入优惠的金额，例如 5.00',
 		needsApproval: '折扣需要店长授权'
 	},
 	tender: {
@@ -105,14 +107,14 @@ export const zhCN = {
 		change: '找零',
 		exact: '刚好',
 		quickCash: '快捷金额',
-		notEnough: '实收金额不足，还差 {{amount}}',
 		tooMuch: '实收金额比应收多 {{max}} 以上，请核对金额',
 		split: '组合支付',
 		addTender: '再加一种支付方式',
 		scanPaymentCode: '请扫描顾客的微信或支付宝付款码',
 		paymentCodeOffline: '离线时不能收付款码，请收现金',
 		giveChange: '请找零 {{amount}}',
-		removeTender: '撤销这笔收款'
+		removeTender: '撤销这笔收款',
+		partPayment: '这次先收 {{handed}}，还差 {{amount}} 可以再收现金或扫付款码'
 	},
 	payment: {
 		charging: '收款中…',
@@ -130,7 +132,22 @@ export const zhCN = {
 			'放弃等待不会取消这笔付款：如果顾客随后付款，款项会到账，需要在天工后台退款，或重新确认这笔交易。确定放弃？',
 		latePayment:
 			'顾客在放弃等待后完成了付款（{{amount}}，天工交易号 {{chargeId}}），请处理退款或补单',
-		timedOut: '顾客未在规定时间内确认付款'
+		timedOut: '顾客未在规定时间内确认付款',
+		declined: '顾客的付款没有成功',
+		notSent: '这笔收款没有发出，顾客没有被扣款',
+		notAtTeegon: '天工那边没有这笔收款，顾客没有被扣款',
+		notRecorded: '本机无法记录这笔收款，所以没有发出，顾客没有被扣款',
+		codeUsed: '这个付款码已经用过',
+		rejectedAmount: '收款服务不接受这个金额（超过单笔上限或格式不对），没有扣款',
+		rejectedOrder: '订单号冲突，没有扣款',
+		rejected: '收款请求被服务器拒绝，没有扣款',
+		adviceRescan: '请顾客刷新付款码后重新扫描，或改收现金',
+		adviceOtherMethod: '请顾客换一张卡或换一种付款方式，或改收现金',
+		adviceSetUp: '请改收现金，并请店长检查收款设置',
+		adviceSplit: '请改收现金，或分几次收款',
+		adviceReload: '请刷新页面后重试，或改收现金',
+		checking: '正在查询这笔收款的结果…',
+		checked: '已查询（{{time}}）：服务器还在确认'
 	},
 	receipt: {
 		title: '购物小票',
@@ -173,20 +190,20 @@ export const zhCN = {
 		offline: '离线：只能收现金，销售记录会在联网后同步',
 		offlineBadge: '离线',
 		serverUnreachable: '无法连接服务器',
-		sandbox: '沙箱模式（测试，不会真实扣款）',
+		sandbox: '沙箱模式 · 不会真实扣款',
 		sandboxBadge: '沙箱',
 		pendingSync_one: '{{count}} 笔待同步',
 		pendingSync_other: '{{count}} 笔待同步',
 		syncing: '同步中…',
 		syncFailed: '同步失败，稍后自动重试',
-		storageNotPersisted: '存储未锁定',
+		storageNotPersisted: '本机数据可能被清除',
 		storageNotPersistedHelp:
-			'浏览器没有允许永久保存本机数据：清理浏览器数据会丢失未同步的销售。请把收银台安装为应用，或在浏览器设置中允许本站存储。'
+			'浏览器没有答应长期保存本机数据：清理浏览器数据时，还没同步的销售会丢失。请把收银台安装为应用（浏览器菜单里的“安装”），或在浏览器设置中允许本站保存数据。'
 	},
 	scan: {
 		unknownBarcode: '未找到条码 {{code}} 对应的商品',
 		addAsOpenPrice: '作为临时商品添加',
-		badCheckDigit: '条码 {{code}} 读取有误，请重新扫描',
+		misread: '条码 {{code}} 没有读完整或读错了：请重新扫描',
 		lookupFailed: '无法读取本机商品目录，条码 {{code}} 未添加；请重新扫描，仍不行请刷新页面',
 		paymentCodeEmptyCart: '购物车是空的：请先添加商品，再扫付款码',
 		paymentCodeBusy: '正在收款，请等待当前结果',
@@ -264,17 +281,9 @@ export const zhCN = {
 		checkingTitle: '正在确认结果',
 		abandonedTitle: '已放弃等待',
 		abandonedText: '已放弃等待。这笔付款仍在服务器上跟踪，如顾客付款，店长会看到。',
-		tryAnother: '可以请顾客换一个付款码，或改收现金。',
 		otherMethod: '换一种方式收款',
 		continue: '继续',
-		notSent: '这笔收款没有发出，顾客没有被扣款',
 		tooManyTenders: '一笔交易最多 {{max}} 次付款：这一次需要付清余款',
-		notRecorded: '本机无法记录这笔收款，所以没有发出，顾客没有被扣款。请刷新页面后重试',
-		tradeFailed: '顾客付款未成功（{{status}}）：可以请顾客重新付款，或改收现金',
-		codeUsed: '这个付款码已经用过：请顾客刷新付款码后重新扫描',
-		rejectedAmount: '收款服务不接受这个金额（超过单笔上限或格式不对）：请改收现金或分开收款',
-		rejectedInvalid: '收款请求有误（{{field}}）：没有扣款，请重试或改收现金',
-		rejectedOrder: '订单号冲突：没有扣款，请重新扫描付款码',
 		percentValue: '折扣百分比（如 10 表示优惠 10%）',
 		amountValue: '优惠金额（元）',
 		quantityHint: '输入 0 删除这件商品',
@@ -296,10 +305,35 @@ export const zhCN = {
 		otherStoreQueued:
 			'这个令牌属于另一家门店的收银台，而本机还有原门店尚未上传的销售：请先用原门店的收银台令牌配对，等销售上传完再换'
 	},
+	reports: {
+		title: '报表',
+		comingSoon: '报表即将推出。',
+		connected: '已连接服务器（{{mode}}）',
+		modeSandbox: '沙箱模式',
+		modeLive: '正式模式',
+		needsNetwork: '报表需要网络连接。',
+		back: '返回收银台'
+	},
+	update: {
+		available: '有新版本',
+		afterPayment: '收款结束后可以更新',
+		apply: '更新',
+		applying: '正在更新…',
+		later: '稍后'
+	},
+	insecure: {
+		title: '这个地址不是安全连接',
+		text: '收银台在这里不能离线使用、不能安装为应用，本机数据也可能被清除。请用 HTTPS 地址打开收银台，或在服务器这台电脑上打开 {{local}}。'
+	},
+	view: {
+		cart: '购物车',
+		products: '商品',
+		checkout: '收款'
+	},
 	refusal: {
-		insufficientBalance: '余额不足，请顾客换一张卡或换一种支付方式',
-		codeExpired: '付款码已过期，请顾客刷新付款码后重新扫描',
-		codeInvalid: '付款码无效，请顾客刷新付款码后重新扫描',
+		insufficientBalance: '余额不足',
+		codeExpired: '付款码已过期',
+		codeInvalid: '付款码无效',
 		wrongPassword: '支付密码错误',
 		userCancelled: '顾客取消了付款',
 		userPaying: '需要顾客在手机上输入密码确认',
@@ -309,11 +343,11 @@ export const zhCN = {
 		limitExceeded: '超出支付限额',
 		riskControl: '支付存在风险，被支付平台拦截',
 		accountRestricted: '顾客账户状态异常，无法付款',
-		bankError: '银行系统异常，请稍后重试',
+		bankError: '银行系统异常',
 		duplicateOrder: '订单号重复',
-		signError: '签名错误：请检查收银台配置',
+		signError: '签名错误',
 		notAuthorized: '商户未开通该支付权限',
-		systemError: '支付系统繁忙，请稍后重试'
+		systemError: '支付系统繁忙'
 	}
 } as const;
 

@@ -1,8 +1,6 @@
-/**
- * The sync engine's status as Svelte 5 state for the UI (status line, sign-out guard).
- * Browser-only: create it where the engine is created, never on the server.
- */
-import type { SaleSync, SyncRole, SyncStatus } from './sync';
+/** The sync engine's status as Svelte 5 state, for the status line. */
+import type { SaleSync } from './sale-sync';
+import type { SyncRole, SyncStatus } from './sync-report';
 
 export class SyncStatusState {
 	queued = $state(0);
@@ -13,17 +11,7 @@ export class SyncStatusState {
 	role = $state<SyncRole>('idle');
 	authRequired = $state(false);
 
-	/**
-	 * Sales that exist only on this device. Sign-out and "clear data" must wait while true:
-	 * Loyverse blocks sign-out for the same reason (peers.md).
-	 */
-	readonly hasUnsynced = $derived(this.queued > 0);
-
 	#unsubscribe: (() => void) | null = null;
-
-	constructor(sync?: SaleSync) {
-		if (sync) this.connect(sync);
-	}
 
 	/** Follows `sync` (and stops following the previous engine). Returns the disconnect. */
 	connect(sync: SaleSync): () => void {

@@ -285,12 +285,6 @@ export function removeLine(cart: Cart, lineId: string): Cart {
 	return replaceLine(cart, lineId, () => null);
 }
 
-/** Price change on a line (behind a permission in the UI). */
-export function setUnitPrice(cart: Cart, lineId: string, unitPrice: Fen): Cart {
-	assertPrice(unitPrice);
-	return replaceLine(cart, lineId, (l) => ({ ...l, unitPrice }));
-}
-
 /** Sets (or with null clears) a line discount. An amount above the line amount is refused. */
 export function setLineDiscount(cart: Cart, lineId: string, discount: Discount | null): Cart {
 	if (discount) assertDiscount(discount);
@@ -397,13 +391,6 @@ function assertAmount(fen: Fen, what: string): void {
 	if (!Number.isSafeInteger(fen) || fen < 0) {
 		throw new CartError('invalid_price', `${what} must be whole fen ≥ 0, got ${fen}`);
 	}
-}
-
-/** Change to hand back, or null when `tendered` does not cover `due`. */
-export function cashChange(due: Fen, tendered: Fen): Fen | null {
-	assertAmount(due, 'due');
-	assertAmount(tendered, 'tendered');
-	return tendered >= due ? tendered - due : null;
 }
 
 const QUICK_CASH_STEPS: readonly Fen[] = [1000, 5000, 10000];

@@ -5,7 +5,7 @@
  *   till code in front, across the store. Built from the till code, the device's local time to the
  *   second, a per-till sequence and a random tail, so two tabs or a reset sequence still cannot
  *   collide. A retry of the same charge reuses its order number; that is what makes it idempotent
- *   (Odoo #40567 in ../shared/docs/peers.md).
+ *   (a retried order was once doubled at Odoo, #40567).
  * - Sale numbers for receipts ("T1-20261126-0042"): short, readable, a per-day sequence.
  *
  * Times are the device's local calendar (the shop's time zone), never UTC: a sale at 00:30 in

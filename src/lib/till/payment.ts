@@ -1,48 +1,41 @@
 /**
- * One payment-code charge from the till's side: the state machine behind "收款中…", "等待顾客确认",
- * "收款成功", "收款失败" and "正在向天工确认结果，请勿重复收款".
+ * One payment-code charge from the till's side: the state machine behind 收款中, 等待顾客确认,
+ * 收款成功, 收款失败 and 正在确认结果. Every dependency is injected, so it runs in unit tests with a
+ * fake server; checkout.svelte.ts puts its snapshots into Svelte state.
  *
- * Plain TypeScript with every dependency injected (API, device database, clock, sleep), so the
- * whole machine runs in unit tests with a fake server; session.svelte.ts puts its snapshots into
- * Svelte state.
- *
- * ## Phases
- * - `charging`: POST /api/charges is on its way (first attempt).
- * - `waiting`: the server says `pending`: the customer confirms on the phone. The deadline
- *   counts down; the machine long-polls GET /api/charges/{order_no}?wait=25&since=pending.
- * - `unknown`: the charge may have gone through and nobody knows yet: the server says
- *   `unknown`, or the POST itself got no answer (network error, timeout, 5xx), or the till
- *   reloaded mid-payment. The machine keeps asking: the SAME POST again (same order_no and
- *   body: the server is idempotent on order_no) while the POST is unanswered, else long polls.
- *   It never ends by itself in this phase except with an answer from the server.
- * - `paid`, `failed`: final answers from the server (`failed` also for a 4xx on the POST,
- *   where the server stored nothing, and for a reload whose charge never reached the server).
- * - `abandoned`: the cashier stopped waiting after a warning; the charge stays on the server
- *   (and `cancelled` in the device database) for the owner.
- *
- * Transitions: charging → paid | failed | waiting | unknown; waiting → paid | failed | unknown;
- * unknown → paid | failed | waiting; waiting | unknown → abandoned (only through `abandon()`,
- * which first asks the server once more, so a payment that just went through is not dropped).
+ * The rule it keeps: a charge that may have gone through is never given up by the till alone.
+ * An unanswered POST is sent again, the same order_no and body (the server is idempotent on
+ * order_no), until answered; then the server's long poll says how it ends. Only the cashier can
+ * stop waiting, and even then the server is asked once more first.
  */
 import { parseYuan, type Fen } from '$lib/domain/money';
-import type { ChargeState as DeviceChargeState } from '$lib/offline/db';
-import type { ApiErrorBody, ChargeApi, ChargeRequest, ChargeView } from './till-api';
+import type { ApiError } from '$lib/domain/api-error';
+import type { ChargeFailureCode, ChargeView } from '$lib/domain/charge';
+import type { Wallet } from '$lib/domain/payment-code';
+import type { ChargeApi, ChargeRequest } from '$lib/offline/api-client';
+import type { DeviceChargeState } from '$lib/offline/db';
 
-export type PaymentPhase = 'charging' | 'waiting' | 'unknown' | 'paid' | 'failed' | 'abandoned';
+/**
+ * - `charging`: the POST is on its way; `checking`: resumed after a reload, asking what the
+ *   server has (no warning yet: it may well know); `waiting`: the customer confirms on the phone;
+ * - `unknown`: the charge may have gone through and nobody knows yet (the server says so, or the
+ *   POST got no answer): the cashier must not take another payment;
+ * - `paid`, `failed`: the server's final word; `abandoned`: the cashier stopped waiting.
+ */
+export type PaymentPhase =
+	'charging' | 'checking' | 'waiting' | 'unknown' | 'paid' | 'failed' | 'abandoned';
 
 export type PaymentFailure =
-	/** Teegon (or the wallet) refused, or the trade failed/closed: `reason` as the server gave it. */
-	| { kind: 'refused'; reason: string | null }
-	/** The customer did not confirm before the deadline. */
-	| { kind: 'timeout' }
+	/** The server failed the charge; `code` says why (null from an older server). */
+	| { kind: 'charge_failed'; code: ChargeFailureCode | null; reason: string | null }
 	/** The server refused the request itself (4xx): nothing was charged. */
-	| { kind: 'rejected'; status: number; error: ApiErrorBody }
+	| { kind: 'rejected'; status: number; error: ApiError }
 	/** After a reload: the server never received this charge, so nothing was charged. */
 	| { kind: 'not_sent' }
 	/** The device database could not record the charge, so it was not sent: nothing charged. */
 	| { kind: 'not_recorded' };
 
-export type Wallet = 'wechat' | 'alipay' | 'unknown';
+export type { Wallet };
 
 export interface PaymentSnapshot {
 	orderNo: string;
@@ -61,6 +54,8 @@ export interface PaymentSnapshot {
 	attempts: number;
 	/** Resumed after a reload (the request body is gone: only GETs). */
 	resumed: boolean;
+	/** Device time of the answer to the cashier's last "再次查询", null before one. */
+	checkedAt: number | null;
 }
 
 /** What the machine needs from the device database (src/lib/offline/db.ts). */
@@ -92,11 +87,11 @@ export interface PaymentDeps {
 	onError?: (error: unknown) => void;
 }
 
-export function defaultRetryDelay(attempt: number): number {
+function defaultRetryDelay(attempt: number): number {
 	return Math.min(5_000, 500 * 2 ** Math.max(0, attempt - 1));
 }
 
-export function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
+function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
 	return new Promise((resolve) => {
 		if (signal.aborted) return resolve();
 		const timer = setTimeout(done, ms);
@@ -130,7 +125,7 @@ export interface NewCharge {
 }
 
 export class PaymentAttempt {
-	#s: PaymentSnapshot;
+	#snapshot: PaymentSnapshot;
 	readonly #request: ChargeRequest | undefined;
 	readonly #api: ChargeApi;
 	readonly #store: ChargeStore;
@@ -141,7 +136,7 @@ export class PaymentAttempt {
 	readonly #notFoundLimit: number;
 	readonly #notSentAfterMs: number;
 	/** A 4xx to a POST sent again after one went unanswered: the first may still have been stored. */
-	#rejectedAfterUnanswered: { status: number; error: ApiErrorBody } | null = null;
+	#rejectedAfterUnanswered: { status: number; error: ApiError } | null = null;
 	readonly #onChange: (s: PaymentSnapshot) => void;
 	readonly #onError: (e: unknown) => void;
 	/** Aborted by abandon(): ends every request and sleep for good. */
@@ -153,6 +148,8 @@ export class PaymentAttempt {
 	 * (the page before may have been sending it again until then).
 	 */
 	#postStartedAt: number;
+	/** The cashier asked to check: the next question is answered at once, not long-polled. */
+	#checkRequested = false;
 	#running: Promise<PaymentSnapshot> | null = null;
 	#abandoning: Promise<PaymentSnapshot> | null = null;
 
@@ -169,23 +166,24 @@ export class PaymentAttempt {
 		this.#postStartedAt = charge.request ? 0 : this.#now();
 		this.#onChange = deps.onChange ?? (() => undefined);
 		this.#onError = deps.onError ?? ((e) => console.error('payment', e));
-		this.#s = {
+		this.#snapshot = {
 			orderNo: charge.orderNo,
 			saleDraftId: charge.saleDraftId,
 			amount: charge.amount,
 			wallet: charge.wallet,
-			phase: charge.request ? 'charging' : 'unknown',
+			phase: charge.request ? 'charging' : 'checking',
 			charge: null,
 			failure: null,
 			deadlineAt: null,
 			postUnanswered: false,
 			attempts: 0,
-			resumed: charge.resumed ?? !charge.request
+			resumed: charge.resumed ?? !charge.request,
+			checkedAt: null
 		};
 	}
 
 	get snapshot(): PaymentSnapshot {
-		return { ...this.#s };
+		return { ...this.#snapshot };
 	}
 
 	/** Runs until the charge is paid, failed or abandoned; resolves with the final snapshot. */
@@ -194,8 +192,9 @@ export class PaymentAttempt {
 		return this.#running;
 	}
 
-	/** Cuts the current wait short: ask the server again now ("再次查询"). */
+	/** "再次查询": cuts the current wait short and asks the server what it has now. */
 	checkNow(): void {
+		this.#checkRequested = true;
 		const nudge = this.#nudge;
 		this.#nudge = new AbortController();
 		nudge.abort();
@@ -215,8 +214,9 @@ export class PaymentAttempt {
 	 */
 	abandon(): Promise<PaymentSnapshot> {
 		if (this.#abandoning) return this.#abandoning;
-		const phase = this.#s.phase;
-		if (phase !== 'waiting' && phase !== 'unknown') return Promise.resolve(this.snapshot);
+		const phase = this.#snapshot.phase;
+		if (phase !== 'waiting' && phase !== 'unknown' && phase !== 'checking')
+			return Promise.resolve(this.snapshot);
 		this.#abandoning = this.#abandon();
 		return this.#abandoning;
 	}
@@ -224,9 +224,9 @@ export class PaymentAttempt {
 	async #abandon(): Promise<PaymentSnapshot> {
 		this.#stop.abort();
 		await this.#running?.catch(() => undefined);
-		if (isFinalPhase(this.#s.phase)) return this.snapshot;
-		if (!this.#s.postUnanswered) {
-			const last = await this.#api.getCharge(this.#s.orderNo, { waitSeconds: 0 });
+		if (isFinalPhase(this.#snapshot.phase)) return this.snapshot;
+		if (!this.#snapshot.postUnanswered) {
+			const last = await this.#api.getCharge(this.#snapshot.orderNo, { waitSeconds: 0 });
 			if (last.kind === 'ok' && (last.value.state === 'paid' || last.value.state === 'failed')) {
 				await this.#apply(last.value);
 				return this.snapshot;
@@ -238,7 +238,7 @@ export class PaymentAttempt {
 	}
 
 	#set(patch: Partial<PaymentSnapshot>): void {
-		this.#s = { ...this.#s, ...patch };
+		this.#snapshot = { ...this.#snapshot, ...patch };
 		try {
 			this.#onChange(this.snapshot);
 		} catch (err) {
@@ -248,7 +248,7 @@ export class PaymentAttempt {
 
 	async #persist(state: DeviceChargeState): Promise<void> {
 		try {
-			await this.#store.setState(this.#s.orderNo, state);
+			await this.#store.setState(this.#snapshot.orderNo, state);
 		} catch (err) {
 			this.#onError(err);
 		}
@@ -268,9 +268,9 @@ export class PaymentAttempt {
 			// server how it ended instead of charging the customer again.
 			try {
 				await this.#store.started({
-					orderNo: this.#s.orderNo,
-					saleDraftId: this.#s.saleDraftId,
-					amount: this.#s.amount
+					orderNo: this.#snapshot.orderNo,
+					saleDraftId: this.#snapshot.saleDraftId,
+					amount: this.#snapshot.amount
 				});
 			} catch (err) {
 				// Not sent: a charge the device cannot remember must not be made.
@@ -291,15 +291,15 @@ export class PaymentAttempt {
 		for (;;) {
 			if (this.#stopped) return false;
 			this.#postStartedAt = this.#now();
-			this.#set({ attempts: this.#s.attempts + 1 });
+			this.#set({ attempts: this.#snapshot.attempts + 1 });
 			const result = await this.#api.createCharge(request, this.#stop.signal);
 			if (this.#stopped) return false;
 			if (result.kind === 'ok') {
 				this.#set({ postUnanswered: false });
 				await this.#apply(result.value);
-				return !isFinalPhase(this.#s.phase);
+				return !isFinalPhase(this.#snapshot.phase);
 			}
-			if (result.kind === 'rejected' && this.#s.postUnanswered) {
+			if (result.kind === 'rejected' && this.#snapshot.postUnanswered) {
 				// An earlier send of this POST got no answer and may have been stored (this 4xx
 				// may be a proxy's, or a token revoked since): ask the server what it has.
 				this.#rejectedAfterUnanswered = { status: result.status, error: result.error };
@@ -318,7 +318,7 @@ export class PaymentAttempt {
 			}
 			// No answer: it may have been applied. Same order_no, same body, until answered.
 			this.#set({ phase: 'unknown', postUnanswered: true });
-			await this.#wait(this.#retryDelay(this.#s.attempts));
+			await this.#wait(this.#retryDelay(this.#snapshot.attempts));
 		}
 	}
 
@@ -326,13 +326,16 @@ export class PaymentAttempt {
 		let failures = 0;
 		let notFound = 0;
 		let first = true;
-		while (!this.#stopped && !isFinalPhase(this.#s.phase)) {
-			const known = this.#s.charge?.state;
+		while (!this.#stopped && !isFinalPhase(this.#snapshot.phase)) {
+			const known = this.#snapshot.charge?.state;
 			const nudge = this.#nudge.signal;
-			// After a reload the first question is "what is it now", not "tell me when it changes".
+			// After a reload, and when the cashier asks, the question is "what is it now", not
+			// "tell me when it changes".
+			const now = (first && !known) || this.#checkRequested;
+			const checking = this.#checkRequested;
 			const result = await this.#api.getCharge(
-				this.#s.orderNo,
-				first && !known
+				this.#snapshot.orderNo,
+				now
 					? { waitSeconds: 0 }
 					: { waitSeconds: this.#pollWait, ...(known ? { since: known } : {}) },
 				AbortSignal.any([this.#stop.signal, nudge])
@@ -340,11 +343,17 @@ export class PaymentAttempt {
 			first = false;
 			if (this.#stopped) return;
 			if (nudge.aborted && result.kind === 'unanswered') continue; // checkNow(): ask again now
+			if (checking && result.kind !== 'unanswered') {
+				this.#checkRequested = false;
+				this.#set({ checkedAt: this.#now() });
+			}
 			if (result.kind === 'ok') {
 				failures = 0;
 				await this.#apply(result.value);
 				continue;
 			}
+			// Resumed, and the server has no answer for it yet: it may still be charged.
+			if (this.#snapshot.phase === 'checking') this.#set({ phase: 'unknown' });
 			if (
 				result.kind === 'rejected' &&
 				result.status === 404 &&
@@ -372,8 +381,8 @@ export class PaymentAttempt {
 	}
 
 	async #apply(view: ChargeView): Promise<void> {
-		const wallet = walletOf(view, this.#s.wallet);
-		const amount = parseYuan(view.amount) ?? this.#s.amount;
+		const wallet = walletOf(view, this.#snapshot.wallet);
+		const amount = parseYuan(view.amount) ?? this.#snapshot.amount;
 		switch (view.state) {
 			case 'paid':
 				this.#set({ phase: 'paid', charge: view, wallet, amount, failure: null });
@@ -384,10 +393,7 @@ export class PaymentAttempt {
 					phase: 'failed',
 					charge: view,
 					wallet,
-					failure:
-						view.failure_code === 'deadline'
-							? { kind: 'timeout' }
-							: { kind: 'refused', reason: view.failure }
+					failure: { kind: 'charge_failed', code: view.failure_code ?? null, reason: view.failure }
 				});
 				await this.#persist('failed');
 				return;
@@ -418,9 +424,9 @@ export class PaymentAttempt {
 	#localDeadline(view: ChargeView): number | null {
 		const deadline = Date.parse(view.deadline_at);
 		const created = Date.parse(view.created_at);
-		if (Number.isNaN(deadline)) return this.#s.deadlineAt;
-		if (this.#s.deadlineAt !== null) return this.#s.deadlineAt;
-		if (this.#postStartedAt > 0 && !Number.isNaN(created) && this.#s.attempts === 1) {
+		if (Number.isNaN(deadline)) return this.#snapshot.deadlineAt;
+		if (this.#snapshot.deadlineAt !== null) return this.#snapshot.deadlineAt;
+		if (this.#postStartedAt > 0 && !Number.isNaN(created) && this.#snapshot.attempts === 1) {
 			return this.#postStartedAt + (deadline - created);
 		}
 		return deadline;

@@ -5,7 +5,7 @@ import {
 	portRoleStore,
 	saveDeviceSettings
 } from '$lib/devices/settings';
-import { readScannerSettings } from '$lib/till/scanner-settings';
+import { readScannerSettings } from '$lib/devices/scanner/scanner-settings';
 
 function memory(init: Record<string, string> = {}) {
 	const m = new Map(Object.entries(init));

@@ -1,22 +1,20 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+/** The device database: sales and the outbox, charges in flight, counters, the catalog copy. */
 import {
 	applyCatalogChanges,
 	catalogVersion,
-	chargesToResume,
 	favourites,
 	findByBarcode,
-	getDeviceId,
-	getMeta,
-	recordChargeStarted,
-	recordSale,
-	rejectedSales,
-	requeueRejectedSale,
-	requestPersistence,
 	searchProducts,
-	setChargeState,
-	type CatalogProductInput
-} from '$lib/offline/db';
+	type DeviceProductInput
+} from '$lib/offline/catalog';
+import { takeSeq } from '$lib/offline/counters';
+import { getMeta } from '$lib/offline/db';
+import { chargesToResume, recordChargeStarted, setChargeState } from '$lib/offline/device-charges';
+import { queuedCount, recordSale, rejectedCount } from '$lib/offline/outbox';
+import { requestPersistence } from '$lib/offline/persistence';
+import { nextDailySeq } from '$lib/till/order-no';
 import { freshDb, makeSale } from './helpers';
 
 let db: ReturnType<typeof freshDb>;
@@ -106,7 +104,7 @@ describe('recordSale', () => {
 });
 
 describe('rejected sales', () => {
-	it('can be listed and put back in the outbox', async () => {
+	it('are counted, and are no longer queued', async () => {
 		const sale = makeSale();
 		await recordSale(db, sale);
 		await db.outbox.clear();
@@ -114,11 +112,8 @@ describe('rejected sales', () => {
 			syncState: 'rejected',
 			syncError: { code: 'x', message: 'no' }
 		});
-		expect((await rejectedSales(db)).map((s) => s.id)).toEqual([sale.id]);
-		expect(await requeueRejectedSale(db, sale.id)).toBe(true);
-		expect(await requeueRejectedSale(db, sale.id)).toBe(false);
-		expect((await db.sales.get(sale.id))?.syncState).toBe('queued');
-		expect(await db.outbox.where('saleId').equals(sale.id).count()).toBe(1);
+		expect(await rejectedCount(db)).toBe(1);
+		expect(await queuedCount(db)).toBe(0);
 	});
 });
 
@@ -136,17 +131,21 @@ describe('requestPersistence', () => {
 	});
 });
 
-describe('meta', () => {
-	it('keeps one device id', async () => {
-		const [a, b] = await Promise.all([getDeviceId(db), getDeviceId(db)]);
-		expect(a).toMatch(/^[0-9a-f-]{36}$/);
-		expect(b).toBe(a);
-		expect(await getDeviceId(db)).toBe(a);
+describe('daily counters', () => {
+	it('never give two takers the same number, and start again the next day', async () => {
+		const day = new Date(2026, 10, 26, 9);
+		const next = (at: Date) => (last: Parameters<typeof nextDailySeq>[0]) => nextDailySeq(last, at);
+		const taken = await Promise.all(
+			Array.from({ length: 5 }, () => takeSeq(db, 'saleSeq', next(day)))
+		);
+		expect(taken.sort()).toEqual([1, 2, 3, 4, 5]);
+		expect(await takeSeq(db, 'orderSeq', next(day))).toBe(1);
+		expect(await takeSeq(db, 'saleSeq', next(new Date(2026, 10, 27, 0, 30)))).toBe(1);
 	});
 });
 
 describe('catalog', () => {
-	const cola: CatalogProductInput = {
+	const cola: DeviceProductInput = {
 		id: 'p-cola',
 		name: '可口可乐 330ml',
 		price: 300,
@@ -156,7 +155,7 @@ describe('catalog', () => {
 		favourite: true,
 		pinyin: 'ke kou ke le'
 	};
-	const sprite: CatalogProductInput = {
+	const sprite: DeviceProductInput = {
 		id: 'p-sprite',
 		name: '雪碧',
 		price: 300,
@@ -166,7 +165,7 @@ describe('catalog', () => {
 		favourite: false,
 		pinyin: 'xue bi'
 	};
-	const bread: CatalogProductInput = {
+	const bread: DeviceProductInput = {
 		id: 'p-bread',
 		name: 'Bread roll',
 		price: 450,

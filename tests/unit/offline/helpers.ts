@@ -1,7 +1,10 @@
 /** Test data and fakes for the offline specs. Import 'fake-indexeddb/auto' before this. */
-import { openTillDb, recordSale, type TillDb } from '$lib/offline/db';
-import type { LockManagerLike, SendSales } from '$lib/offline/sync';
+import { openTillDb, type TillDb } from '$lib/offline/db';
+import { recordSale } from '$lib/offline/outbox';
+import type { SendSales } from '$lib/offline/sale-sync';
+import type { LockManagerLike } from '$lib/offline/tab-lock';
 import type { Sale, SyncSaleResult, SyncSalesReply } from '$lib/domain/sale';
+import { sale } from '../../helpers/factories';
 
 /** A fresh database with a unique name; `drop()` closes and deletes it. */
 export function freshDb(): TillDb & { drop: () => Promise<void> } {
@@ -14,41 +17,15 @@ export function freshDb(): TillDb & { drop: () => Promise<void> } {
 	});
 }
 
-let counter = 0;
-
-/** A valid cash sale; `amount` in fen. `at` orders sales by creation time. */
-export function makeSale(amount = 1_250, at: number = Date.UTC(2026, 10, 26, 2, 0, 0)): Sale {
-	counter++;
-	return {
-		id: crypto.randomUUID(),
-		number: `T1-20261126-${String(counter).padStart(4, '0')}`,
-		cashier: 'c1',
-		createdAt: new Date(at + counter).toISOString(),
-		lines: [
-			{
-				lineId: crypto.randomUUID(),
-				productId: 'p-cola',
-				name: '可口可乐',
-				barcode: '6901234567892',
-				unitPrice: amount,
-				quantity: 1,
-				discount: 0,
-				total: amount
-			}
-		],
-		subtotal: amount,
-		discount: 0,
-		total: amount,
-		tenders: [{ kind: 'cash', amount, tendered: amount, change: 0 }]
-	};
-}
+/** A valid cash sale; `amount` in fen. */
+export const makeSale = (amount?: number): Sale => sale(amount);
 
 export async function recordSales(db: TillDb, count: number, amount = 1_250): Promise<Sale[]> {
 	const sales: Sale[] = [];
 	for (let i = 0; i < count; i++) {
-		const sale = makeSale(amount + i);
-		await recordSale(db, sale);
-		sales.push(sale);
+		const made = makeSale(amount + i);
+		await recordSale(db, made);
+		sales.push(made);
 	}
 	return sales;
 }
@@ -87,7 +64,7 @@ export class FakeSalesServer {
 	sender(): SendSales {
 		return async (batch) => {
 			await new Promise((resolve) => setTimeout(resolve, 1));
-			return this.handle(batch);
+			return { kind: 'ok', value: this.handle(batch) };
 		};
 	}
 

@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SyncStatusState } from '$lib/offline/sync-status.svelte';
-import { SaleSync } from '$lib/offline/sync';
+import { SaleSync } from '$lib/offline/sale-sync';
 import { FakeSalesServer, freshDb, recordSales } from './helpers';
 
 let db: ReturnType<typeof freshDb>;
@@ -21,17 +21,17 @@ describe('SyncStatusState', () => {
 			createChannel: null,
 			events: null
 		});
-		const state = new SyncStatusState(sync);
-		expect(state.hasUnsynced).toBe(false);
+		const state = new SyncStatusState();
+		state.connect(sync);
+		expect(state.queued).toBe(0);
 
 		await recordSales(db, 2);
 		await sync.refreshStatus();
 		expect(state.queued).toBe(2);
-		expect(state.hasUnsynced).toBe(true);
+		expect(state.syncing).toBe(false);
 
 		await sync.syncNow();
 		expect(state.queued).toBe(0);
-		expect(state.hasUnsynced).toBe(false);
 		expect(state.lastSyncAt).not.toBeNull();
 		expect(state.syncing).toBe(false);
 

@@ -1,18 +1,21 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { openTillDb, recordSale, type TillDb } from '$lib/offline/db';
-import {
-	backoffDelay,
-	httpSender,
-	SaleSync,
-	SyncError,
-	type FetchLike,
-	type SaleSyncOptions,
-	type SendSales,
-	type SyncStatus
-} from '$lib/offline/sync';
-import type { Sale, SyncSalesRequest } from '$lib/domain/sale';
+import { openTillDb, type TillDb } from '$lib/offline/db';
+import { recordSale } from '$lib/offline/outbox';
+import { TillApiClient, type FetchLike } from '$lib/offline/api-client';
+import { backoffDelay } from '$lib/offline/backoff';
+import { SaleSync, type SaleSyncOptions, type SendSales } from '$lib/offline/sale-sync';
+import type { SyncStatus } from '$lib/offline/sync-report';
+import type { Sale, SyncSalesReply, SyncSalesRequest } from '$lib/domain/sale';
 import { FakeSalesServer, freshDb, makeSale, recordSales } from './helpers';
+
+const ok = (value: SyncSalesReply) => ({ kind: 'ok' as const, value });
+
+/** The till's own client in front of a fake fetch, as the sender. */
+const httpSender = (token: string, fetch: FetchLike): SendSales => {
+	const client = new TillApiClient({ getToken: () => token, fetch });
+	return (batch) => client.postSales(batch);
+};
 
 let db: ReturnType<typeof freshDb>;
 let server: FakeSalesServer;
@@ -107,7 +110,7 @@ describe('SaleSync answers', () => {
 		const [a, b] = await recordSales(db, 2);
 		const send: SendSales = async (batch) => {
 			const reply = server.handle(batch);
-			return { results: reply.results.filter((r) => r.id !== b?.id) };
+			return ok({ results: reply.results.filter((r) => r.id !== b?.id) });
 		};
 		const result = await engine(send).syncNow();
 		expect(result).toMatchObject({ sent: 2, synced: 1, failed: 1 });
@@ -124,15 +127,11 @@ describe('SaleSync failures', () => {
 		let clock = Date.now();
 		let status = 500;
 		const http = fakeHttp(() => status);
-		const sync = engine(
-			httpSender('', () => 'tok', http.fetch),
-			{ now: () => clock }
-		);
+		const sync = engine(httpSender('tok', http.fetch), { now: () => clock });
 
 		const failed = await sync.syncNow();
 		expect(failed).toMatchObject({ sent: 3, synced: 0, failed: 3 });
-		expect(failed.error).toBeInstanceOf(SyncError);
-		expect(failed.error).toMatchObject({ kind: 'http', status: 500, retryable: true });
+		expect(failed.error).toMatchObject({ kind: 'unanswered', status: 500 });
 		expect(await db.outbox.count()).toBe(3);
 		expect(
 			(await db.outbox.toArray()).every((e) => e.attempts === 1 && e.nextAttemptAt > clock)
@@ -159,12 +158,16 @@ describe('SaleSync failures', () => {
 				loseReply = false;
 				throw new TypeError('network connection was lost');
 			}
-			return reply;
+			return ok(reply);
 		};
 		const sync = engine(send);
 
 		const first = await sync.syncNow();
-		expect(first).toMatchObject({ synced: 0, failed: 4, error: { kind: 'network' } });
+		expect(first).toMatchObject({
+			synced: 0,
+			failed: 4,
+			error: { kind: 'unanswered', status: null }
+		});
 		expect(server.count).toBe(4);
 		expect(await db.outbox.count()).toBe(4);
 
@@ -182,7 +185,7 @@ describe('SaleSync failures', () => {
 		const send: SendSales = async (batch) => {
 			const reply = server.handle(batch);
 			db.close(); // the tab goes away: nothing after this reaches the disk
-			return reply;
+			return ok(reply);
 		};
 		await expect(engine(send).syncNow()).rejects.toThrow();
 		expect(server.count).toBe(5);
@@ -207,10 +210,10 @@ describe('SaleSync failures', () => {
 		await recordSales(db, 2);
 		let status = 401;
 		const http = fakeHttp(() => status);
-		const sync = engine(httpSender('', () => 'old', http.fetch));
+		const sync = engine(httpSender('old', http.fetch));
 
 		const refused = await sync.syncNow();
-		expect(refused).toMatchObject({ skipped: 'auth', error: { kind: 'auth', retryable: false } });
+		expect(refused).toMatchObject({ skipped: 'auth', error: { kind: 'rejected', status: 401 } });
 		expect(sync.status).toMatchObject({ authRequired: true, queued: 2 });
 		expect(await sync.syncNow({ force: true })).toMatchObject({ skipped: 'auth', sent: 0 });
 		expect(http.calls()).toBe(1);
@@ -275,7 +278,7 @@ describe('backoff', () => {
 		let down = true;
 		const send = vi.fn<SendSales>(async (batch) => {
 			if (down) throw new Error('offline');
-			return server.handle(batch);
+			return ok(server.handle(batch));
 		});
 		const sync = engine(send, { now });
 		const older = makeSale(100);
@@ -345,7 +348,7 @@ describe('request size', () => {
 		const sizes: number[] = [];
 		const send: SendSales = async (batch) => {
 			sizes.push(new TextEncoder().encode(JSON.stringify({ sales: batch })).length);
-			return server.handle(batch);
+			return ok(server.handle(batch));
 		};
 		const budget = 256 * 1024;
 		const result = await engine(send).syncNow();
@@ -409,7 +412,7 @@ describe('triggers and status', () => {
 		let down = true;
 		const send: SendSales = async (batch) => {
 			if (down) throw new Error('offline');
-			return server.handle(batch);
+			return ok(server.handle(batch));
 		};
 		const events = new EventTarget();
 		const sync = engine(send, { events, backoff: { baseMs: 10, capMs: 20 } });

@@ -1,7 +1,8 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { openTillDb, recordSale, type TillDb } from '$lib/offline/db';
-import { SaleSync, type SendSales } from '$lib/offline/sync';
+import { openTillDb, type TillDb } from '$lib/offline/db';
+import { recordSale } from '$lib/offline/outbox';
+import { SaleSync, type SendSales } from '$lib/offline/sale-sync';
 import { FakeLocks, FakeSalesServer, freshDb, makeSale } from './helpers';
 
 /**

@@ -1,7 +1,8 @@
 import 'fake-indexeddb/auto';
 import Dexie from 'dexie';
 import { describe, expect, it } from 'vitest';
-import { openTillDb, recordChargeStarted, SCHEMA_VERSION } from '$lib/offline/db';
+import { openTillDb, SCHEMA_VERSION } from '$lib/offline/db';
+import { recordChargeStarted } from '$lib/offline/device-charges';
 import { makeSale } from './helpers';
 
 /**

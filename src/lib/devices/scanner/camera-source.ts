@@ -14,7 +14,7 @@
  * A camera sees the same code in many frames: one code is one scan until it has left the
  * picture for `repeatMs` (scanning the same product twice means showing it twice).
  */
-import type { ScanEmit, ScanSource } from '$lib/till/scanner';
+import type { ScanEmit, ScanSource } from '$lib/devices/scanner/scanner';
 import { isSecure, StatusEmitter, errorVars } from '../status';
 import type { DeviceScanEvent } from './events';
 

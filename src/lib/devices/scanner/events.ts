@@ -3,7 +3,7 @@
  * till needs, plus what the hardware says about it, for the settings page's test area. The hub
  * passes the object through as it is, so a listener may read these where they exist.
  */
-import type { ScanEvent } from '$lib/till/scanner';
+import type { ScanEvent } from '$lib/devices/scanner/scanner';
 import type { Symbology } from './symbology';
 
 export interface DeviceScanEvent extends ScanEvent {

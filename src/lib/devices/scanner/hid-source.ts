@@ -19,7 +19,7 @@
  *   scanned data in HID POS mode until the host enables it with feature report 0xFE = 01 (what
  *   @point-of-sale/webhid-barcode-scanner does for them); it is sent on every open.
  */
-import type { ScanEmit, ScanSource } from '$lib/till/scanner';
+import type { ScanEmit, ScanSource } from '$lib/devices/scanner/scanner';
 import { errorVars as vars, isSecure, StatusEmitter, type DeviceStatus } from '../status';
 import {
 	HID_POS_SCANNER_USAGE,

@@ -8,7 +8,7 @@
  * A granted scanner port is opened at start and again when it is plugged back in (the `connect`
  * event); reads are split into lines across chunks (line-splitter.ts).
  */
-import type { ScanEmit, ScanSource } from '$lib/till/scanner';
+import type { ScanEmit, ScanSource } from '$lib/devices/scanner/scanner';
 import type { DeviceGrants, GrantChange } from '../grants';
 import { errorVars as vars, isSecure, StatusEmitter, type DeviceStatus } from '../status';
 import type { DeviceScanEvent } from './events';
