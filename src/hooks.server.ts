@@ -1,5 +1,12 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
-import { json, text, type Handle, type RequestEvent, type ServerInit } from '@sveltejs/kit';
+import {
+	json,
+	text,
+	type Handle,
+	type HandleServerError,
+	type RequestEvent,
+	type ServerInit
+} from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
 import { app, startApp } from '$lib/server/app';
 import { ConfigError } from '$lib/server/config';
@@ -132,3 +139,17 @@ const apiNoStore: Handle = async ({ event, resolve }) => {
 };
 
 export const handle: Handle = sequence(requestId, apiNoStore, csrf, tillAuth);
+
+/**
+ * An error no handler expected (a database that went away, say): one JSON log line with the
+ * request and its stack; the caller gets a 500 with an id to quote, never the stack.
+ */
+export const handleError: HandleServerError = ({ error, event, status, message }) => {
+	const e = error instanceof Error ? error : new Error(String(error));
+	logError(`[till] ${event.request.method} ${event.url.pathname}: ${e.message}`, {
+		status,
+		route: event.route.id,
+		stack: e.stack
+	});
+	return { message, code: status >= 500 ? 'internal' : undefined };
+};

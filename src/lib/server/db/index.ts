@@ -229,6 +229,12 @@ export async function openDatabase(
 		pool = new pg.Pool(postgresPoolConfig(target));
 		// An idle client's error (server restart) must not crash the process.
 		pool.on('error', (err) => logError(`[db] idle PostgreSQL client error: ${err.message}`));
+		// A client Kysely has checked out (a transaction between two statements, say) emits its
+		// connection's loss as an 'error' event with no listener: that ended the process when
+		// PostgreSQL restarted. Its query fails on its own; the event only needs a listener.
+		pool.on('connect', (client) =>
+			client.on('error', (err) => logError(`[db] PostgreSQL connection lost: ${err.message}`))
+		);
 		db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 	}
 	// On PostgreSQL, name the schema in use (search_path may point elsewhere than public).
