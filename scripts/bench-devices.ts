@@ -11,7 +11,7 @@
 import { chromium } from '@playwright/test';
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
-import { chromiumLaunchOptions } from '../tests/helpers/chromium';
+import { chromiumLaunchOptions } from './lib/chromium';
 import type { BenchResult } from '../tests/helpers/devices-bench-entry';
 
 const N = Number(process.env.BENCH_DEVICES_N ?? 500);
