@@ -354,5 +354,20 @@ export const en: Messages = {
 		signError: 'Signature error',
 		notAuthorized: 'The merchant is not enabled for this payment type',
 		systemError: 'Payment system busy'
+	},
+	held: {
+		park: 'Park',
+		resume: 'Parked',
+		title: 'Parked sales',
+		empty: 'No parked sales',
+		take: 'Resume',
+		drop: 'Delete',
+		confirmDrop: 'Delete this parked sale? Nothing has been paid for it.',
+		summary: '{{time}} · {{items}} items · {{total}}',
+		parked: 'Sale parked: serve the next customer',
+		full: 'At most 5 parked sales: resume or delete one first',
+		nothingToPark: 'The cart is empty: nothing to park',
+		cannotPark: 'A sale whose payment has started cannot be parked',
+		finishFirst: 'Finish or park the sale on screen before resuming another'
 	}
 };

@@ -348,6 +348,21 @@ export const zhCN = {
 		signError: '签名错误',
 		notAuthorized: '商户未开通该支付权限',
 		systemError: '支付系统繁忙'
+	},
+	held: {
+		park: '挂单',
+		resume: '取单',
+		title: '已挂起的销售',
+		empty: '没有挂起的销售',
+		take: '取回',
+		drop: '删除',
+		confirmDrop: '删除这笔挂单？商品不会收款。',
+		summary: '{{time}} · {{items}} 件 · {{total}}',
+		parked: '已挂单：可以接待下一位顾客',
+		full: '最多挂 5 单：请先取回或删除一单',
+		nothingToPark: '购物车是空的，无需挂单',
+		cannotPark: '已开始收款的销售不能挂单',
+		finishFirst: '请先结账或挂起当前销售，再取单'
 	}
 } as const;
 

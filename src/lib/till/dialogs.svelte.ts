@@ -2,6 +2,7 @@
 export class TillDialogs {
 	cashier = $state(false);
 	recent = $state(false);
+	held = $state(false);
 	help = $state(false);
 	confirmClear = $state(false);
 	/** The open-price dialog, with the unknown barcode it came from (if any). */
@@ -16,6 +17,7 @@ export class TillDialogs {
 		return (
 			this.cashier ||
 			this.recent ||
+			this.held ||
 			this.help ||
 			this.confirmClear ||
 			!!this.openPrice ||
@@ -37,5 +39,6 @@ export class TillDialogs {
 		this.confirmClear = false;
 		this.help = false;
 		this.recent = false;
+		this.held = false;
 	}
 }

@@ -145,6 +145,22 @@ export class SaleState {
 		this.selectedLineId = lines[next]?.lineId ?? null;
 	}
 
+	/** The sale may be parked: it has lines, no tender, and no payment or save runs. */
+	get canPark(): boolean {
+		return !this.empty && !this.locked;
+	}
+
+	/** Brings a parked sale back as the sale being rung up, under its own id. */
+	restore(saleId: string, cart: Cart): void {
+		this.leaveDone();
+		this.cart = cart;
+		this.tenders = [];
+		this.restoredTenders = null;
+		this.id = saleId;
+		this.selectedLineId = cart.lines.at(-1)?.lineId ?? null;
+		this.saveDraft();
+	}
+
 	/** Empties the cart (F8). Refused once a payment code was charged for this sale. */
 	cancel(): boolean {
 		this.leaveDone();

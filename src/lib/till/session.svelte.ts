@@ -18,6 +18,8 @@ import { CatalogState } from './catalog.svelte';
 import { Checkout } from './checkout.svelte';
 import { ConnectionState } from './connection.svelte';
 import { DeviceState, type Mode } from './device.svelte';
+import { isoAt } from './held';
+import { HeldSales, type HeldSale } from './held.svelte';
 import { Notices } from './notices.svelte';
 import type { PaymentDeps } from './payment';
 import { PrintSettings } from './print-settings.svelte';
@@ -60,6 +62,7 @@ export class TillSession {
 	readonly catalog = new CatalogState();
 	readonly recent = new RecentSales();
 	readonly sale: SaleState;
+	readonly held: HeldSales;
 	readonly checkout: Checkout;
 	readonly syncStatus = new SyncStatusState();
 	ready = $state(false);
@@ -70,17 +73,20 @@ export class TillSession {
 	#db: TillDb | null = null;
 	#sync: SaleSync | null = null;
 	#cleanups: (() => void)[] = [];
+	readonly #now: () => number;
 
 	constructor(options: TillSessionOptions) {
 		this.#options = options;
 		this.#background = options.background !== false;
 		const storage = options.storage === undefined ? browserStorage() : options.storage;
 		const now = options.now ?? Date.now;
+		this.#now = now;
 		this.i18n = options.i18n;
 		this.notices = new Notices({ fadeMs: this.#background ? 4000 : 0 });
 		this.device = new DeviceState(options.mode, options.demoToken, storage);
 		this.cashier = new CashierState(storage);
 		this.print = new PrintSettings(storage);
+		this.held = new HeldSales(storage);
 		this.#api = new TillApiClient({
 			getToken: () => this.device.token,
 			...(options.fetch ? { fetch: options.fetch } : {}),
@@ -191,6 +197,52 @@ export class TillSession {
 		this.notices.destroy();
 		for (const cleanup of this.#cleanups.splice(0)) cleanup();
 		await this.#sync?.stop();
+	}
+
+	/** This store's parked sales, oldest first. */
+	get heldSales(): HeldSale[] {
+		return this.held.forStore(this.device.storeId ?? null);
+	}
+
+	/** Parks the sale being rung up (挂单) and starts an empty one. */
+	parkSale(): boolean {
+		const { sale, notices } = this;
+		if (!sale.canPark) {
+			notices.say('warn', sale.empty ? 'held.nothingToPark' : 'held.cannotPark');
+			return false;
+		}
+		const storeId = this.device.storeId ?? null;
+		if (this.held.full(storeId)) {
+			notices.say('warn', 'held.full');
+			return false;
+		}
+		this.held.add({
+			saleId: sale.id,
+			cart: sale.cart,
+			heldAt: isoAt(this.#now()),
+			storeId
+		});
+		sale.reset();
+		notices.say('info', 'held.parked');
+		return true;
+	}
+
+	/** Takes a parked sale back (取单); the sale on screen must be empty first. */
+	resumeSale(saleId: string): boolean {
+		const { sale, notices } = this;
+		if (!sale.empty || sale.tenders.length > 0 || this.checkout.paymentActive) {
+			notices.say('warn', 'held.finishFirst');
+			return false;
+		}
+		const held = this.held.take(saleId);
+		if (!held) return false;
+		sale.restore(held.saleId, held.cart);
+		return true;
+	}
+
+	/** Drops a parked sale the customer will not come back for. */
+	dropHeld(saleId: string): void {
+		this.held.take(saleId);
 	}
 
 	/** Pulls the catalog's changes, when the device has a till to pull them for. */

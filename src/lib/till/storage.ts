@@ -1,6 +1,6 @@
 /**
  * What the till keeps in localStorage (small, synchronous, per device): the token, the identity,
- * the cashier, the paper width and the sale being rung up. Full or denied storage is never an
+ * the cashier, the paper width, the sale being rung up and the parked ones. Full or denied storage is never an
  * error: the value then lasts for this page only.
  */
 export const STORAGE_KEYS = {
@@ -8,6 +8,7 @@ export const STORAGE_KEYS = {
 	identity: 'till.identity',
 	cashier: 'till.cashier',
 	draft: 'till.draft',
+	held: 'till.held',
 	paper: 'till.paper'
 } as const;
 
