@@ -8,9 +8,10 @@ import {
 } from '$lib/server/office/sessions';
 import type { Actions } from './$types';
 
+// Named actions only: kit refuses a default action beside named ones.
 export const actions: Actions = {
 	/** This browser only. */
-	default: async ({ cookies, url }) => {
+	here: async ({ cookies, url }) => {
 		const token = cookies.get(SESSION_COOKIE);
 		if (token) await deleteSession(app().db.db, token);
 		clearSessionCookie(cookies, url.protocol === 'https:');
