@@ -9,6 +9,8 @@ declare global {
 			requestId: string;
 			/** The till authenticated by its bearer token, if any. */
 			till: { id: string; storeId: string; name: string } | null;
+			/** The back office's signed-in user (a session cookie), if any. */
+			user: import('$lib/server/office/guard').OfficeUser | null;
 		}
 	}
 }

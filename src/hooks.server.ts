@@ -16,6 +16,8 @@ import { RateLimiter } from '$lib/server/http/rate-limit';
 import { authenticateCached, bearerToken, cachedTill } from '$lib/server/tills';
 import { apiError } from '$lib/domain/api-error';
 import { logError, withRequestId } from '$lib/server/log';
+import { officeAccessFor, hasRole } from '$lib/server/office/guard';
+import { SESSION_COOKIE, clearSessionCookie, validateSession } from '$lib/server/office/sessions';
 
 export const init: ServerInit = async () => {
 	try {
@@ -138,7 +140,44 @@ const apiNoStore: Handle = async ({ event, resolve }) => {
 	return response;
 };
 
-export const handle: Handle = sequence(requestId, apiNoStore, csrf, tillAuth);
+/**
+ * The back office: the session cookie gives `locals.user`; every office route needs what
+ * office/guard.ts gives its route id before its load or action runs. Signed out, a page is
+ * sent to the sign-in (and back after); a role too low, or a route not in the table, is 403.
+ */
+const officeAuth: Handle = async ({ event, resolve }) => {
+	event.locals.user = null;
+	const needs = officeAccessFor(event.route.id);
+	if (needs === undefined) return resolve(event);
+	const token = event.cookies.get(SESSION_COOKIE);
+	if (token) {
+		const found = await validateSession(app().db.db, token);
+		if (found) event.locals.user = found.user;
+		else clearSessionCookie(event.cookies, event.url.protocol === 'https:');
+	}
+	if (needs === 'public') return resolve(event);
+	if (needs === 'unlisted') {
+		logError(`[till] ${event.route.id}: an office route with no entry in office/guard.ts; refused`);
+		return text('Forbidden', { status: 403 });
+	}
+	const user = event.locals.user;
+	if (!user) {
+		if (event.request.method !== 'GET' && event.request.method !== 'HEAD')
+			return text('Sign in first', { status: 401 });
+		const next = event.url.pathname + event.url.search;
+		return new Response(null, {
+			status: 303,
+			headers: { location: `/office/sign-in?next=${encodeURIComponent(next)}` }
+		});
+	}
+	if (!hasRole(user, needs)) return text('Forbidden for this role', { status: 403 });
+	const response = await resolve(event);
+	// A signed-in page is nobody else's: never kept by a shared cache or the back button.
+	response.headers.set('cache-control', 'private, no-store');
+	return response;
+};
+
+export const handle: Handle = sequence(requestId, apiNoStore, csrf, tillAuth, officeAuth);
 
 /**
  * An error no handler expected (a database that went away, say): one JSON log line with the

@@ -6,7 +6,6 @@
  * sandbox gateway.
  */
 import { readdirSync, statSync } from 'node:fs';
-import { request } from 'node:http';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { API_ROUTES } from '../../src/lib/server/http/access';
@@ -16,6 +15,7 @@ import { createTill } from '../../src/lib/server/tills';
 import { dropTestSchemas, engines } from '../helpers/engines';
 import { CLIENT_ID, CLIENT_SECRET, orderNo, saleByCode, wechatCode } from '../helpers/harness';
 import { freePort, startTill, type TillProcess } from '../helpers/server';
+import { raw, spellings } from '../helpers/spellings';
 
 afterAll(dropTestSchemas);
 
@@ -36,86 +36,6 @@ test('every API route has an entry in the access table, and the table names no o
 
 /** A concrete path for a route id (its parameters filled in). */
 const concrete = (id: string, order: string) => id.replace('[order_no]', order);
-
-/** Spellings of `path` that a server could route to the same handler. */
-function spellings(path: string): string[] {
-	const [, first, ...rest] = path.split('/'); // '', 'api', ...
-	const tail = rest.length ? `/${rest.join('/')}` : '';
-	const hex = (c: string) => `%${c.charCodeAt(0).toString(16)}`;
-	const encodeAt = (word: string, i: number) =>
-		word.slice(0, i) + hex(word[i]!) + word.slice(i + 1);
-	const out = new Set<string>([
-		path,
-		...[0, 1, 2].map((i) => `/${encodeAt(first!, i)}${tail}`),
-		`/${first!.split('').map(hex).join('')}${tail}`,
-		`/${hex(first![0]!).toUpperCase()}${first!.slice(1)}${tail}`,
-		`//${first}${tail}`,
-		`/${first}/${tail}`,
-		`/x/../${first}${tail}`,
-		`/./${first}${tail}`,
-		`/${first}/./${rest.join('/')}`,
-		`/${first!.toUpperCase()}${tail}`,
-		`/${first}${tail.toUpperCase()}`,
-		`${path}/`,
-		`${path}%2f`,
-		`${path};x=1`
-	]);
-	if (rest.length)
-		out.add(
-			`/${first}/${encodeAt(rest[0]!, 0)}${rest.length > 1 ? `/${rest.slice(1).join('/')}` : ''}`
-		);
-	return [...out];
-}
-
-interface Raw {
-	status: number;
-	location: string | null;
-	body: string;
-}
-
-/** One request with the path exactly as given (fetch would normalise it first). */
-function raw(
-	base: string,
-	method: string,
-	path: string,
-	body?: string,
-	type?: string
-): Promise<Raw> {
-	const url = new URL(base);
-	return new Promise((resolve, reject) => {
-		const req = request(
-			{
-				host: url.hostname,
-				port: url.port,
-				method,
-				path,
-				headers: {
-					accept: 'application/json',
-					...(body !== undefined
-						? {
-								'content-type': type ?? 'application/json',
-								'content-length': Buffer.byteLength(body)
-							}
-						: {})
-				}
-			},
-			(res) => {
-				let text = '';
-				res.setEncoding('utf8');
-				res.on('data', (c: string) => (text += c));
-				res.on('end', () =>
-					resolve({
-						status: res.statusCode ?? 0,
-						location: (res.headers.location as string | undefined) ?? null,
-						body: text
-					})
-				);
-			}
-		);
-		req.on('error', reject);
-		req.end(body);
-	});
-}
 
 async function rowCounts(db: Db): Promise<Record<string, number>> {
 	const counts: Record<string, number> = {};

@@ -369,5 +369,63 @@ export const en: Messages = {
 		nothingToPark: 'The cart is empty: nothing to park',
 		cannotPark: 'A sale whose payment has started cannot be parked',
 		finishFirst: 'Finish or park the sale on screen before resuming another'
+	},
+	office: {
+		title: 'Back office',
+		welcome: 'Hello, {{name}}',
+		signOut: 'Sign out',
+		signOutEverywhere: 'Sign out everywhere',
+		nav: { home: 'Home', staff: 'Staff', account: 'My account' },
+		role: { owner: 'Owner', manager: 'Manager', cashier: 'Cashier' },
+		field: {
+			businessName: 'Business name',
+			name: 'Name',
+			login: 'Login',
+			password: 'Password',
+			newPassword: 'New password (10 characters or more)',
+			confirm: 'New password again',
+			role: 'Role',
+			stores: 'Stores'
+		},
+		signIn: {
+			title: 'Sign in to the back office',
+			submit: 'Sign in',
+			demo: 'Sandbox demo account: login {{login}}, password {{password}}'
+		},
+		setup: {
+			title: "Create the owner's account",
+			intro: 'This is the first visit: create the owner account, which manages every store.',
+			submit: 'Create and sign in'
+		},
+		account: {
+			changePassword: 'Change password',
+			changed: 'Password changed; other devices were signed out',
+			everywhereHint: "Lost a phone, or signed in on someone else's computer? Sign out everywhere."
+		},
+		staff: {
+			add: 'Add staff',
+			added: 'Added',
+			disable: 'Disable',
+			enable: 'Enable',
+			disabled: 'disabled',
+			allStores: 'All stores',
+			loginHint: 'required for managers and owners; optional for cashiers'
+		},
+		error: {
+			required: 'Required',
+			tooLong: 'Too long',
+			badText: 'Holds characters that are not allowed',
+			login: 'A login is 3–64 letters, digits or . _ @ -',
+			passwordShort: 'A password has at least 10 characters',
+			confirm: 'The two passwords differ',
+			wrongPassword: 'Wrong login or password',
+			locked: 'Too many attempts: try again in {{minutes}} minutes',
+			loginTaken: 'This login is taken',
+			forbidden: 'You may not do this',
+			notFound: 'No such staff member or store',
+			lastOwner: 'The last owner cannot be disabled',
+			role: 'Choose a role',
+			needsSignIn: 'Managers and owners need a login and a password'
+		}
 	}
 };

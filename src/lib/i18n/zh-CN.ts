@@ -363,6 +363,64 @@ export const zhCN = {
 		nothingToPark: '购物车是空的，无需挂单',
 		cannotPark: '已开始收款的销售不能挂单',
 		finishFirst: '请先结账或挂起当前销售，再取单'
+	},
+	office: {
+		title: '后台',
+		welcome: '{{name}}，您好',
+		signOut: '退出登录',
+		signOutEverywhere: '退出所有设备',
+		nav: { home: '首页', staff: '员工', account: '我的账户' },
+		role: { owner: '店主', manager: '店长', cashier: '收银员' },
+		field: {
+			businessName: '商户名称',
+			name: '姓名',
+			login: '登录名',
+			password: '密码',
+			newPassword: '新密码（至少 10 个字符）',
+			confirm: '再次输入新密码',
+			role: '角色',
+			stores: '门店'
+		},
+		signIn: {
+			title: '登录后台',
+			submit: '登录',
+			demo: '沙箱模式演示账号：登录名 {{login}}，密码 {{password}}'
+		},
+		setup: {
+			title: '创建店主账户',
+			intro: '这是本系统的第一次使用：请创建店主账户，店主可以管理所有门店。',
+			submit: '创建并登录'
+		},
+		account: {
+			changePassword: '修改密码',
+			changed: '密码已修改，其他设备已退出登录',
+			everywhereHint: '手机丢失或在别人的电脑上登录过？退出所有设备上的登录。'
+		},
+		staff: {
+			add: '添加员工',
+			added: '已添加',
+			disable: '停用',
+			enable: '启用',
+			disabled: '已停用',
+			allStores: '所有门店',
+			loginHint: '店长和店主必填，收银员可不填'
+		},
+		error: {
+			required: '必填',
+			tooLong: '太长了',
+			badText: '含有不允许的字符',
+			login: '登录名为 3–64 个字母、数字或 . _ @ -',
+			passwordShort: '密码至少 10 个字符',
+			confirm: '两次输入的密码不一致',
+			wrongPassword: '登录名或密码不正确',
+			locked: '尝试次数太多，请 {{minutes}} 分钟后再试',
+			loginTaken: '这个登录名已被使用',
+			forbidden: '您没有权限这样做',
+			notFound: '找不到该员工或门店',
+			lastOwner: '不能停用最后一位店主',
+			role: '请选择角色',
+			needsSignIn: '店长和店主需要登录名和密码'
+		}
 	}
 } as const;
 

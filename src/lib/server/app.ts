@@ -14,6 +14,7 @@ import type { TeegonApi } from './teegon/types';
 import { startSandbox, type Sandbox } from './sandbox/gateway';
 import { ensureDemoTill } from './tills';
 import { seedDemoCatalog } from './catalog';
+import { ensureDemoOwner } from './office/demo';
 import { measureOpenWork } from './metrics';
 import { chargesNeedingOwner } from './owner/attention';
 import { flushLog, logError, logInfo, logWarn } from './log';
@@ -106,6 +107,7 @@ export async function createApp(env: Env): Promise<TillApp> {
 		const demo = await ensureDemoTill(db.db, config.sandbox.clientSecret);
 		demoToken = demo.token;
 		await seedDemoCatalog(db.db, demo.till.storeId);
+		await ensureDemoOwner(db.db);
 	}
 	logInfo(
 		`[till] database: ${db.kind === 'sqlite' ? `SQLite file ${config.database.kind === 'sqlite' ? config.database.file : ''}` : 'PostgreSQL'}; instance ${instanceId}`

@@ -1,4 +1,5 @@
 /** Stores, tills and their bearer tokens. Tokens are stored as SHA-256 hashes only. */
+import { installBusinessId } from './office/business';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from './db/schema';
@@ -29,7 +30,12 @@ export async function findOrCreateStore(
 		.where('name', '=', name)
 		.executeTakeFirst();
 	if (existing) return existing;
-	const store = { id: randomUUID(), name, created_at: Date.now() };
+	const store = {
+		id: randomUUID(),
+		name,
+		created_at: Date.now(),
+		business_id: await installBusinessId(db)
+	};
 	await db.insertInto('stores').values(store).execute();
 	return { id: store.id, name };
 }

@@ -3,14 +3,9 @@
  * (hooks.server.ts init) and from `npm run admin -- migrate`. Never edit a released one:
  * add the next.
  */
-import {
-	Kysely,
-	Migrator,
-	SqliteAdapter,
-	sql,
-	type Migration,
-	type MigrationProvider
-} from 'kysely';
+import { Kysely, Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
+import { addColumnOnce } from './migration-helpers';
+import { accessMigrations } from './migrations-access';
 
 const migrations: Record<string, Migration> = {
 	'0001_initial': {
@@ -309,32 +304,9 @@ const migrations: Record<string, Migration> = {
 				}
 			}
 		}
-	}
+	},
+	...accessMigrations
 };
-
-/**
- * ALTER TABLE … ADD COLUMN that may be run again: PostgreSQL runs each migration in a
- * transaction (IF NOT EXISTS covers it anyway); SQLite runs them outside one, so a crash
- * half-way leaves the column there for the rerun, and SQLite has no IF NOT EXISTS for columns.
- */
-async function addColumnOnce(
-	db: Kysely<unknown>,
-	table: string,
-	column: string,
-	type: 'text' | 'bigint' | 'integer'
-): Promise<void> {
-	if (db.getExecutor().adapter instanceof SqliteAdapter) {
-		const existing = await sql<{ name: string }>`
-			SELECT name FROM pragma_table_info(${table}) WHERE name = ${column}`.execute(db);
-		if (existing.rows.length > 0) return;
-		await sql`ALTER TABLE ${sql.table(table)} ADD COLUMN ${sql.ref(column)} ${sql.raw(type)}`.execute(
-			db
-		);
-	} else
-		await sql`ALTER TABLE ${sql.table(table)} ADD COLUMN IF NOT EXISTS ${sql.ref(column)} ${sql.raw(type)}`.execute(
-			db
-		);
-}
 
 const provider: MigrationProvider = {
 	getMigrations: () => Promise.resolve(migrations)

@@ -10,6 +10,19 @@ export interface StoresTable {
 	id: string;
 	name: string;
 	created_at: number;
+	/**
+	 * The business the store belongs to (0009: existing stores went to the one it made). Null
+	 * only for a store written by hand without one: it is nobody's in the back office.
+	 */
+	business_id?: string | null;
+	/** A discount above this many fen needs a manager's PIN at the till; null: never. */
+	approve_discount_over?: number | null;
+	/** 0/1: removing a line after a payment started needs a manager's PIN. */
+	approve_remove_paid_line?: number | null;
+	/** 0/1: abandoning a payment whose outcome is unknown needs a manager's PIN. */
+	approve_abandon_unknown?: number | null;
+	/** 0/1: voiding a sale needs a manager's PIN. */
+	approve_void?: number | null;
 }
 
 export interface TillsTable {
@@ -19,6 +32,10 @@ export interface TillsTable {
 	/** SHA-256 hex of the bearer token; the token itself is never stored. */
 	token_hash: string;
 	created_at: number;
+	/** What the till last told the server (any authenticated call), for the tills list. */
+	last_seen_at?: number | null;
+	app_version?: string | null;
+	queued_sales?: number | null;
 }
 
 export type { ChargeState };
@@ -92,6 +109,8 @@ export interface SalesTable {
 	till_id: string;
 	number: string;
 	cashier: string;
+	/** The staff member signed in at the till (users.id); null for sales from before sign-in. */
+	cashier_id?: string | null;
 	created_at: string;
 	received_at: number;
 	subtotal: number;
@@ -158,7 +177,83 @@ export interface OwnerReviewsTable {
 	note: string;
 }
 
+export type Role = 'owner' | 'manager' | 'cashier';
+
+export interface BusinessesTable {
+	id: string;
+	name: string;
+	setup_done: number;
+	created_at: number;
+}
+
+export interface UsersTable {
+	id: string;
+	business_id: string;
+	/** Lower-cased sign-in name; null for staff who only use a till PIN. */
+	login: string | null;
+	name: string;
+	role: Role;
+	/** argon2id (PHC string); null: no back-office sign-in. */
+	password_hash: string | null;
+	/** argon2id of the till PIN; never sent to a tablet. */
+	pin_hash: string | null;
+	disabled: number;
+	created_at: number;
+	updated_at: number;
+}
+
+/** Which stores a manager or cashier works in (an owner has every store of the business). */
+export interface UserStoresTable {
+	user_id: string;
+	store_id: string;
+}
+
+export interface SessionsTable {
+	/** SHA-256 hex of the cookie's token. */
+	token_hash: string;
+	user_id: string;
+	created_at: number;
+	expires_at: number;
+	last_seen_at: number;
+}
+
+export interface AuthThrottleTable {
+	key: string;
+	failures: number;
+	window_start: number;
+	locked_until: number | null;
+}
+
+export interface PairingCodesTable {
+	code_hash: string;
+	till_id: string;
+	created_by: string;
+	created_at: number;
+	expires_at: number;
+	used_at: number | null;
+}
+
+/** A manager's PIN given at a till for one action; linked to the sale that used it. */
+export interface ApprovalsTable {
+	id: string;
+	store_id: string;
+	till_id: string;
+	manager_id: string;
+	cashier_id: string | null;
+	action: string;
+	amount: number | null;
+	created_at: number;
+	sale_id: string | null;
+}
+
 export interface Database {
+	businesses: BusinessesTable;
+	users: UsersTable;
+	user_stores: UserStoresTable;
+	sessions: SessionsTable;
+	auth_throttle: AuthThrottleTable;
+	pairing_codes: PairingCodesTable;
+	approvals: ApprovalsTable;
 	stores: StoresTable;
 	owner_reviews: OwnerReviewsTable;
 	auth_code_claims: AuthCodeClaimsTable;
