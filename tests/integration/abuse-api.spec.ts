@@ -9,7 +9,9 @@
  *   holds the client_secret or any till token (the build output is scanned in secret-scan.spec.ts).
  */
 import { randomBytes } from 'node:crypto';
+import { readdirSync, statSync } from 'node:fs';
 import { request } from 'node:http';
+import { join, relative } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { API_ROUTES } from '../../src/lib/server/http/access';
@@ -44,6 +46,23 @@ interface Answer {
 	status: number;
 	headers: Headers;
 	body: string;
+}
+
+/** Every page's path (route groups dropped), from src/routes: new pages are covered too. */
+function pageRoutes(dir = 'src/routes'): string[] {
+	const out: string[] = [];
+	for (const name of readdirSync(dir)) {
+		const path = join(dir, name);
+		if (statSync(path).isDirectory()) out.push(...pageRoutes(path));
+		else if (name === '+page.svelte')
+			out.push(
+				`/${relative('src/routes', dir)
+					.split('/')
+					.filter((seg) => seg && !seg.startsWith('('))
+					.join('/')}`
+			);
+	}
+	return out;
 }
 
 /** A route id with its parameters filled in. */
@@ -349,6 +368,24 @@ describe.each(engines)('the API under abuse ($name)', { timeout: 120_000 }, (eng
 		const settled = await stateOf(waiting);
 		expect(settled.state).toBe('paid');
 		expect(Number(settled.amount)).toBe(999);
+	});
+
+	test('pages and static files: the page CSP admits no inline script; recorded for the checks below', async () => {
+		const home = await call('GET', '/', null);
+		const script = /\/_app\/immutable\/[^"']+\.js/.exec(home.body)?.[0];
+		expect(script).toBeTruthy();
+		const paths = [...pageRoutes(), script!, '/favicon.svg', '/sw.js', '/manifest.webmanifest'];
+		for (const path of paths) {
+			const r = await call('GET', path, null);
+			expect(r.status, path).toBeLessThan(400);
+			const csp = r.headers.get('content-security-policy') ?? '';
+			const scriptSrc = /script-src ([^;]*)/.exec(csp)?.[1] ?? '';
+			expect(scriptSrc, path).not.toContain("'unsafe-inline'");
+			if (r.headers.get('content-type')?.startsWith('text/html')) {
+				expect(r.body, path).not.toContain('demo_'); // live mode: no demo token on a page
+				expect(scriptSrc, path).toMatch(/'sha256-|'self'/);
+			}
+		}
 	});
 
 	test('every answer above carried the security headers, and no secret', () => {
