@@ -50,7 +50,18 @@ export async function startPrivateCluster(): Promise<PrivateCluster> {
 			? run('runuser', ['-u', 'postgres', '--', join(bin, tool), ...args], { cwd: dir })
 			: run(join(bin, tool), args, { cwd: dir });
 	const port = Number(process.env.PRIVATE_PG_PORT ?? (await freePort()));
-	await pgRun('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8']);
+	await pgRun('initdb', [
+		'-D',
+		data,
+		'-U',
+		'postgres',
+		'-A',
+		'trust',
+		'--no-sync',
+		'--no-locale',
+		'-E',
+		'UTF8'
+	]);
 	const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50`;
 	const ctl = (...args: string[]) => pgRun('pg_ctl', ['-D', data, '-l', log, '-w', ...args]);
 	await ctl('-o', options, 'start');

@@ -11,6 +11,7 @@ import { walletOfAuthCode } from '../../../src/lib/domain/payment-code';
 import { charLength, isCleanText, textProblem } from '../../../src/lib/domain/text';
 import { validateChargeInput } from '../../../src/lib/server/charges/validate';
 import { CsvError, decodeProductsCsv, parseProductsCsv } from '../../../src/lib/server/catalog';
+import { formFields, mediaType } from '../../../src/lib/server/http/body';
 import { parseStrictJson } from '../../../src/lib/server/http/json';
 import { checkSale } from '../../../src/lib/server/sales';
 import { sign, signed, signingString, verify } from '../../../src/lib/server/teegon/sign';
@@ -257,6 +258,21 @@ describe('validators never throw and keep their rules', () => {
 						}
 				}
 			),
+			RUNS
+		);
+	});
+
+	test('form bodies and content types: any text gives fields once each, or the field named', () => {
+		fc.assert(
+			fc.property(fc.oneof(hostileString, fc.webQueryParameters()), hostileString, (raw, type) => {
+				const r = formFields(raw);
+				if (r.ok) {
+					const names = [...new URLSearchParams(raw).keys()];
+					expect(new Set(names).size).toBe(names.length);
+					expect(Object.getPrototypeOf(r.fields)).toBeNull();
+				} else expect(r.message).toMatch(/^field .*: appears more than once$/);
+				expect(typeof mediaType(type)).toBe('string');
+			}),
 			RUNS
 		);
 	});
