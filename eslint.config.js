@@ -28,7 +28,12 @@ export default ts.config(
 			parserOptions: {
 				projectService: {
 					// Scripts run by tsx and the Playwright config sit outside Kit's tsconfig.
-					allowDefaultProject: ['scripts/*.ts', 'scripts/bench/*.ts', 'playwright.config.ts'],
+					allowDefaultProject: [
+						'scripts/*.ts',
+						'scripts/bench/*.ts',
+						'scripts/load/run.ts',
+						'playwright.config.ts'
+					],
 					maximumDefaultProjectFileMatchCount_THIS_WILL_SLOW_DOWN_LINTING: 32
 				},
 				extraFileExtensions: ['.svelte'],

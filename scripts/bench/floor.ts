@@ -1,5 +1,5 @@
 /**
- * The floor for `bench:charges`: a bare Node http handler that takes the same POST
+ * The floor for the load suite (`npm run load`, scripts/load/run.ts): a bare Node http handler that takes the same POST
  * /api/charges JSON, signs it and forwards it to the gateway with the same Teegon client,
  * and answers with the result. No framework, no database, no validation: what a charge
  * costs at the very least.

@@ -48,7 +48,8 @@ export interface FaultProxy {
 
 const BAD_GATEWAY = '<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>';
 
-export async function startFaultProxy(target: string): Promise<FaultProxy> {
+/** `port`: where to listen on 127.0.0.1 (default: any free port). */
+export async function startFaultProxy(target: string, port = 0): Promise<FaultProxy> {
 	const to = new URL(target);
 	const agent = new http.Agent({ keepAlive: true });
 	let rule: (req: ProxiedRequest) => Fault = () => ({ kind: 'pass' });
@@ -164,7 +165,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
 		});
 	});
 	server.keepAliveTimeout = 65_000;
-	await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+	await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
 	return {
 		url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
 		log,

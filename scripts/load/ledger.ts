@@ -28,7 +28,7 @@ export async function checkLedger(
 	since = 0
 ): Promise<Ledger> {
 	const problems: string[] = [];
-	const orders = sales.map((s) => s.orderNo);
+	const orders = new Set(sales.map((s) => s.orderNo));
 	const charges = new Map(
 		(await db.selectFrom('charges').selectAll().where('created_at', '>=', since).execute()).map(
 			(c) => [c.order_no, c]
@@ -89,7 +89,7 @@ export async function checkLedger(
 		if (sale.outcome !== 'abandoned' && sale.outcome !== c.state && !late)
 			problems.push(`${order}: the till saw ${sale.outcome}, the server has ${c.state}`);
 	}
-	const extra = [...charges.keys()].filter((o) => !orders.includes(o));
+	const extra = [...charges.keys()].filter((o) => !orders.has(o));
 	if (extra.length) problems.push(`${extra.length} charges on the server no till made`);
 	if (soldFen !== takenFen - lateFen)
 		problems.push(`sold ${soldFen} fen, Teegon took ${takenFen} fen (${lateFen} of it late)`);

@@ -26,10 +26,13 @@ export interface SimSale {
 	outcome: 'paid' | 'failed' | 'abandoned';
 	/** From the first POST to the final answer. */
 	ms: number;
+	/** How long the answered POST /api/charges took (the server's part and Teegon's). */
+	postMs: number;
 	saleId: string | null;
 }
 
-type Reply = { status: number; body: unknown } | { status: null; error: string };
+type Reply =
+	{ status: number; body: unknown; ms?: number } | { status: null; error: string; ms?: number };
 
 let seq = 0;
 
@@ -87,8 +90,11 @@ export class SimTill {
 	/** Until the server answers (a 2xx or 4xx): the same request again, as the till does. */
 	async #answered(method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs?: number) {
 		for (;;) {
+			const t0 = performance.now();
 			const r = await this.#call(method, path, body, timeoutMs);
-			if (r.status !== null && r.status < 500) return r as { status: number; body: unknown };
+			r.ms = performance.now() - t0;
+			if (r.status !== null && r.status < 500)
+				return r as { status: number; body: unknown; ms: number };
 			this.retries++;
 			await new Promise((res) => setTimeout(res, 300));
 		}
@@ -107,6 +113,7 @@ export class SimTill {
 		const created = await this.#answered('POST', '/api/charges', body);
 		if (created.status !== 200) throw new Error(`charge refused: ${JSON.stringify(created.body)}`);
 		let view = created.body as ChargeView;
+		const postMs = created.ms;
 		const end = performance.now() + this.#o.patienceMs;
 		while (view.state !== 'paid' && view.state !== 'failed') {
 			if (performance.now() > end)
@@ -115,6 +122,7 @@ export class SimTill {
 					amount,
 					outcome: 'abandoned',
 					ms: performance.now() - started,
+					postMs,
 					saleId: null
 				};
 			const polled = await this.#answered(
@@ -126,7 +134,8 @@ export class SimTill {
 			if (polled.status === 200) view = polled.body as ChargeView;
 		}
 		const ms = performance.now() - started;
-		if (view.state === 'failed') return { orderNo, amount, outcome: 'failed', ms, saleId: null };
+		if (view.state === 'failed')
+			return { orderNo, amount, outcome: 'failed', ms, postMs, saleId: null };
 		const sale = this.#sale(orderNo, amount, view);
 		for (;;) {
 			const r = await this.#answered('POST', '/api/sales', { sales: [sale] });
@@ -134,7 +143,7 @@ export class SimTill {
 			if (status === 'applied' || status === 'duplicate') break;
 			throw new Error(`sale rejected: ${JSON.stringify(r.body)}`);
 		}
-		return { orderNo, amount, outcome: 'paid', ms, saleId: sale.id };
+		return { orderNo, amount, outcome: 'paid', ms, postMs, saleId: sale.id };
 	}
 
 	#sale(orderNo: string, amount: number, view: ChargeView): Sale {
