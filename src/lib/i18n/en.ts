@@ -420,6 +420,7 @@ export const en: Messages = {
 			title: 'Camera scanning',
 			hint: 'With no scanner, the device’s camera reads payment codes and product barcodes.',
 			start: 'Start the camera',
+			scan: 'Camera',
 			stop: 'Stop the camera',
 			noCamera: 'This device has no camera the browser can use',
 			noDetector:

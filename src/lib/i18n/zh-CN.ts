@@ -412,6 +412,7 @@ export const zhCN = {
 			title: '摄像头扫码',
 			hint: '没有扫描枪时，可用设备的摄像头读取付款码和商品条码。',
 			start: '打开摄像头',
+			scan: '摄像头扫码',
 			stop: '关闭摄像头',
 			noCamera: '此设备没有可用的摄像头',
 			noDetector:
