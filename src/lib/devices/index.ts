@@ -28,7 +28,7 @@ export type { PrintResult, PrintOptions } from './printer/printer';
 export type { ReceiptStore } from './printer/receipt';
 export type { DeviceScanEvent } from './scanner/events';
 export { loadDeviceSettings, saveDeviceSettings } from './settings';
-export { devicesMessages, devicesT, type DevicesMessageKey } from './i18n';
+export { devicesKey, devicesT, type DevicesMessageKey, type DevicesT } from './messages';
 
 export interface AfterSaleResult {
 	/** Set when auto-print is on. */

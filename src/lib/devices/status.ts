@@ -3,7 +3,7 @@
  * the till's top bar. Plain TypeScript with listeners: the sources run outside Svelte too
  * (tests, the benchmark); devices.svelte.ts mirrors them into `$state`.
  */
-import type { DevicesMessageKey } from './i18n';
+import type { DevicesMessageKey } from './messages';
 
 export type DeviceState =
 	/** The browser has no such API (Firefox, Safari, Android for WebHID) or the page is not secure. */
@@ -20,7 +20,7 @@ export interface DeviceStatus {
 	state: DeviceState;
 	/** Product names of the connected devices. */
 	devices: string[];
-	/** Why, in the user's words (a key of src/lib/devices/i18n.ts). */
+	/** Why, in the user's words (a key of the `devices` section of src/lib/i18n/zh-CN.ts). */
 	message?: DevicesMessageKey;
 	/** Values for the message ({{name}}), or a browser error's text. */
 	vars?: Record<string, string>;

@@ -427,5 +427,134 @@ export const en: Messages = {
 			role: 'Choose a role',
 			needsSignIn: 'Managers and owners need a login and a password'
 		}
+	},
+	/** Counter hardware: scanners, the receipt printer, the cash drawer, /settings. */
+	devices: {
+		page: {
+			title: 'Devices',
+			back: 'Back to the till',
+			language: '中文',
+			scanners: 'Scanners',
+			printer: 'Receipt printer',
+			test: 'Scan test',
+			saved: 'Settings saved on this device'
+		},
+		state: {
+			unsupported: 'Not supported',
+			idle: 'Not connected',
+			connecting: 'Connecting…',
+			connected: 'Connected',
+			disconnected: 'Unplugged',
+			error: 'Error'
+		},
+		status: {
+			insecure:
+				'This page is not a secure connection (https or this machine): the browser allows no external devices',
+			noWebHid:
+				'This browser has no WebHID (desktop Chrome and Edge only, not Android); keyboard-mode scanners still work',
+			noWebSerial:
+				'This browser has no Web Serial (use Chrome or Edge); keyboard-mode scanners still work',
+			noWebUsb: 'This browser has no WebUSB (use Chrome or Edge), or connect the printer by serial',
+			failed: 'Failed: {{error}}',
+			openFailed: 'Cannot open {{name}}: {{error}}. Is another program or tab using it?',
+			replug: 'Unplugged; it reconnects when plugged back in'
+		},
+		wedge: {
+			title: 'Keyboard-mode scanner',
+			hint: 'Works as plugged in: the scanner types the code like a keyboard; scans never land in a text field',
+			ready: 'Always on',
+			preset: 'Scanner type',
+			presetStandard: 'Standard (most scanners)',
+			presetSlowScanner: 'Slow scanner (80–100 ms per character, Enter required)',
+			presetSuffixlessScanner: 'Scanner without suffix (sends no Enter)'
+		},
+		hid: {
+			title: 'HID scanner (HID POS mode)',
+			connect: 'Connect an HID scanner',
+			hint: 'The scanner must be set to “USB HID POS”. The first time, pick it in the browser’s list; after that it connects when plugged in.',
+			notListed:
+				'Scanner not in the list? It is most likely in keyboard mode, which WebHID cannot see. It still works as a keyboard-mode scanner; for HID mode, scan the “USB HID POS” setup code in its manual, or set it to “USB COM (virtual serial)” and connect it as a serial scanner.',
+			keyboardMode:
+				'{{name}} is in keyboard mode, which WebHID cannot read. Scan the “USB HID POS” setup code in its manual, unplug and plug it back in and connect again; or use it as a keyboard-mode scanner.',
+			keyboardModeCode:
+				'{{name}} is in keyboard mode, which WebHID cannot read. Scan the “USB HID POS” setup code in its manual ({{code}}), unplug and plug it back in and connect again; or use it as a keyboard-mode scanner.'
+		},
+		serial: {
+			title: 'Serial scanner (virtual COM mode)',
+			connect: 'Connect a serial scanner',
+			hint: 'For a scanner set to “USB COM (virtual serial)” or on a serial cable.',
+			baudRate: 'Baud rate',
+			lineEnding: 'Line ending',
+			cr: 'CR',
+			lf: 'LF',
+			crlf: 'CR LF'
+		},
+		camera: {
+			title: 'Camera scanning',
+			hint: 'With no scanner, the device’s camera reads payment codes and product barcodes.',
+			start: 'Start the camera',
+			scan: 'Camera',
+			stop: 'Stop the camera',
+			noCamera: 'This device has no camera the browser can use',
+			noDetector:
+				'This browser cannot read barcodes (Chrome on Android and Chromebooks can; Windows, Linux and Firefox cannot): use a scanner',
+			denied: 'The browser was not allowed to use the camera: allow it in the site settings'
+		},
+		test: {
+			hint: 'Scan with any scanner; the result shows here (nothing goes into the cart).',
+			empty: 'No scans yet',
+			clear: 'Clear',
+			time: 'Time',
+			source: 'Source',
+			code: 'Code',
+			kind: 'Kind',
+			symbology: 'Symbology',
+			sourceKeyboard: 'Keyboard',
+			sourceWebhid: 'HID',
+			sourceSerial: 'Serial',
+			sourceCamera: 'Camera',
+			kindWechat: 'WeChat payment code',
+			kindAlipay: 'Alipay payment code',
+			kindEan13: 'Product EAN-13',
+			kindEan8: 'Product EAN-8',
+			kindUpca: 'Product UPC-A',
+			kindOther: 'Other code',
+			kindBadCheckDigit: 'Wrong check digit: scan again'
+		},
+		print: {
+			connection: 'Connection',
+			connectionNone: 'Browser printing only',
+			connectionSerial: 'Serial (also USB virtual COM)',
+			connectionUsb: 'USB (WebUSB)',
+			chooseSerial: 'Choose a serial printer',
+			chooseUsb: 'Choose a USB printer',
+			usbWindows:
+				'On Windows the printer driver holds a USB printer: install the maker’s virtual COM driver and choose “Serial”.',
+			baudRate: 'Baud rate',
+			paper: 'Paper width',
+			paper58: '58 mm (32 characters a line)',
+			paper80: '80 mm (48 characters a line)',
+			code: 'Receipt number as',
+			codeQr: 'QR code',
+			codeBarcode: 'Barcode',
+			codeNone: 'Not printed',
+			autoPrint: 'Print the receipt after payment',
+			drawerAfterCash: 'Open the cash drawer after a cash sale',
+			drawerPin: 'Drawer connector',
+			drawerPin2: 'Pin 2 (most drawers)',
+			drawerPin5: 'Pin 5',
+			testPrint: 'Print a test receipt',
+			openDrawer: 'Open the drawer',
+			printed: 'Printed ({{printer}})',
+			drawerOpened: 'Drawer kick sent',
+			fallbackDisabled: 'No receipt printer set up: use browser printing',
+			fallbackUnsupported: 'This browser cannot reach a receipt printer: using browser printing',
+			fallbackNotConnected: 'Printer not connected: using browser printing',
+			fallbackFailed: 'Printing failed ({{error}}): using browser printing',
+			fallbackTimeout:
+				'The printer does not answer (out of paper, cover open?): using browser printing',
+			portInUse: '{{name}} is the scanner’s port: choose another one',
+			browserPrint: 'Browser printing'
+		}
 	}
 };

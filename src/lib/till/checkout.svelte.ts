@@ -53,8 +53,8 @@ export interface CheckoutOptions {
 	db: () => TillDb | null;
 	/** The till has started (a charge from before a reload is on screen by then). */
 	ready: () => boolean;
-	/** A sale was recorded: send it. */
-	recorded: () => void;
+	/** A sale was recorded: send it (and print its receipt, open the drawer). */
+	recorded: (sale: Sale) => void;
 	now: () => number;
 	payment?: Partial<Pick<PaymentDeps, 'sleep' | 'retryDelay' | 'pollWaitSeconds'>>;
 	/** Played when a charge is paid. */
@@ -397,7 +397,7 @@ export class Checkout {
 			sale.lastSale = record;
 			this.saleDropped();
 			sale.reset();
-			this.#o.recorded();
+			this.#o.recorded(record);
 			await this.#o.recent.refresh();
 			return true;
 		} catch (err) {

@@ -5,6 +5,7 @@
  * but every dependency is injectable, so unit tests drive it in Node with fake-indexeddb.
  */
 import { classifyScan, isPaymentCode, mayBeNewItem } from '$lib/devices/scanner/scan-classify';
+import type { Sale } from '$lib/domain/sale';
 import type { I18n } from '$lib/i18n';
 import { TillApiClient, type FetchLike } from '$lib/offline/api-client';
 import { bindStore } from '$lib/offline/catalog';
@@ -48,6 +49,8 @@ export interface TillSessionOptions {
 	background?: boolean;
 	/** Played when a charge is paid. */
 	onPaid?: () => void;
+	/** A sale was recorded on the device (the counter hardware prints it). */
+	onSaleRecorded?: (sale: Sale) => void;
 }
 
 const CATALOG_PULL_MS = 60_000;
@@ -115,7 +118,10 @@ export class TillSession {
 			t: (key) => this.i18n.t(key),
 			db: () => this.#db,
 			ready: () => this.ready,
-			recorded: () => this.#sync?.nudge(),
+			recorded: (sale) => {
+				this.#sync?.nudge();
+				options.onSaleRecorded?.(sale);
+			},
 			now,
 			...(options.payment ? { payment: options.payment } : {}),
 			...(options.onPaid ? { onPaid: options.onPaid } : {})

@@ -7,7 +7,7 @@
  * (Receipt.svelte + window.print()), which stays the default way to print.
  */
 import type { Sale } from '$lib/domain/sale';
-import type { DevicesMessageKey } from '../i18n';
+import type { DevicesMessageKey } from '../messages';
 import type { DeviceGrants, GrantChange } from '../grants';
 import type { DeviceSettings } from '../settings';
 import { errorVars, isSecure, StatusEmitter, type DeviceStatus } from '../status';
@@ -24,7 +24,7 @@ export type PrintResult =
 	| {
 			ok: false;
 			reason: PrintFailure;
-			/** What to tell the cashier (src/lib/devices/i18n.ts), e.g. 打印机未连接，已改用浏览器打印. */
+			/** What to tell the cashier (the `devices` section of src/lib/i18n/zh-CN.ts), e.g. 打印机未连接，已改用浏览器打印. */
 			message: DevicesMessageKey;
 			vars?: Record<string, string>;
 			/** Always the browser: the receipt is never lost to a printer. */

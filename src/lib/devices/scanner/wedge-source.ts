@@ -101,6 +101,10 @@ export class WedgeSource implements ScanSource {
 	/** Text of held IME keys whose `insertText` was cancelled: typed by hand, it is replayed. */
 	readonly #cancelled = new WeakMap<WedgeKey, string>();
 	#replaying = false;
+	/** The field and its value when the open composition started. */
+	#composing: Snapshot | null = null;
+	/** Put back when the composition a scan went into ends. */
+	#afterComposition: Snapshot | null = null;
 	#emit: ScanEmit | null = null;
 	#target: EventTarget | null = null;
 
@@ -111,6 +115,9 @@ export class WedgeSource implements ScanSource {
 			...options,
 			onScan: (scan) => {
 				if (scan.keys.some((k) => !k.replay)) this.#restoreSnapshot();
+				// Scanned into an open composition: the IME commits its text after this (on the
+				// suffix, or on blur); the field goes back to what it held before the composition.
+				if (scan.keys.some((k) => k.key.isComposing)) this.#afterComposition = this.#composing;
 				this.#snapshot = null;
 				this.#lastImeKey = null;
 				this.#emit?.({ code: scan.code, source: this.name, at: this.#epoch(scan.at) });
@@ -146,6 +153,8 @@ export class WedgeSource implements ScanSource {
 		target.addEventListener('beforeinput', this.#onBeforeInput, { capture: true });
 		target.addEventListener('blur', this.#onBlur);
 		target.addEventListener('pointerdown', this.#onPointerDown, { capture: true });
+		target.addEventListener('compositionstart', this.#onCompositionStart, { capture: true });
+		target.addEventListener('compositionend', this.#onCompositionEnd, { capture: true });
 	}
 
 	stop(): void {
@@ -156,6 +165,8 @@ export class WedgeSource implements ScanSource {
 		target.removeEventListener('beforeinput', this.#onBeforeInput, { capture: true });
 		target.removeEventListener('blur', this.#onBlur);
 		target.removeEventListener('pointerdown', this.#onPointerDown, { capture: true });
+		target.removeEventListener('compositionstart', this.#onCompositionStart, { capture: true });
+		target.removeEventListener('compositionend', this.#onCompositionEnd, { capture: true });
 		this.detector.flush();
 		this.#target = null;
 		this.#emit = null;
@@ -219,23 +230,26 @@ export class WedgeSource implements ScanSource {
 
 	readonly #onPointerDown = (): void => this.detector.interrupt();
 
+	readonly #onCompositionStart = (e: Event): void => {
+		this.#composing = isTextControl(e.target) ? snap(e.target) : null;
+		this.#afterComposition = null;
+	};
+
+	readonly #onCompositionEnd = (): void => {
+		const before = this.#afterComposition;
+		this.#composing = null;
+		this.#afterComposition = null;
+		// After the IME's own input event for the commit.
+		if (before) setTimeout(() => restore(before), 0);
+	};
+
 	readonly #onBlur = (): void => {
 		this.detector.flush();
 		this.#heldUps.clear();
 	};
 
 	#restoreSnapshot(): void {
-		const s = this.#snapshot;
-		if (!s || s.el.value === s.value) return;
-		s.el.value = s.value;
-		if (s.start !== null && s.end !== null) {
-			try {
-				s.el.setSelectionRange(s.start, s.end);
-			} catch {
-				// number inputs have no selection
-			}
-		}
-		s.el.dispatchEvent(new Event('input', { bubbles: true }));
+		if (this.#snapshot) restore(this.#snapshot);
 	}
 
 	#replay(keys: HeldKey<Origin>[]): void {
@@ -270,6 +284,20 @@ export class WedgeSource implements ScanSource {
 			to.dispatchEvent(event);
 		}
 	}
+}
+
+/** Puts a field back as it was, telling its owner (an input event). */
+function restore(s: Snapshot): void {
+	if (s.el.value === s.value) return;
+	s.el.value = s.value;
+	if (s.start !== null && s.end !== null) {
+		try {
+			s.el.setSelectionRange(s.start, s.end);
+		} catch {
+			// number inputs have no selection
+		}
+	}
+	s.el.dispatchEvent(new Event('input', { bubbles: true }));
 }
 
 function snap(el: TextControl): Snapshot {

@@ -248,7 +248,10 @@ export class WedgeDetector<T = unknown> {
 		const afterSuffix = this.#suffixAt;
 		this.#suffixAt = null;
 
-		if (isShortcut(k) || k.repeat || k.isComposing) {
+		// A key typed into an open IME composition (isComposing, key 'Process') may still be a
+		// scanner's: the cashier left pinyin half typed and scanned. Its character comes from
+		// `code`, and the rhythm decides as for any key; the IME has it, so it is never replayed.
+		if (isShortcut(k) || k.repeat) {
 			this.#release();
 			return 'pass';
 		}
@@ -290,7 +293,8 @@ export class WedgeDetector<T = unknown> {
 		}
 
 		// keyCode 229: the IME has the key before we see it; preventDefault cannot stop it.
-		this.#held.push({ char, key: k, replay: !(k.keyCode === 229 || k.key === 'Process'), origin });
+		const imeHas = k.keyCode === 229 || k.key === 'Process' || k.isComposing === true;
+		this.#held.push({ char, key: k, replay: !imeHas, origin });
 		this.#lastAt = k.timeStamp;
 		if (this.endOnCompleteCode && this.#endOnContent()) return 'buffer';
 		this.#arm();

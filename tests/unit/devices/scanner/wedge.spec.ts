@@ -247,13 +247,52 @@ describe('human typing is never a scan', () => {
 		).toEqual(['pass', 'pass']);
 	});
 
-	test('IME composition in progress is typing', () => {
+	test('keys typed into an open IME composition are never replayed, and short ones are no scan', () => {
 		const h = new Harness();
 		const keys = stream('nihao', { gap: 5, ime: true }).map((k, i) =>
 			i > 0 ? { ...k, isComposing: true } : k
 		);
-		expect(h.play(keys)).toEqual(['buffer', 'pass', 'pass', 'pass', 'pass']);
+		h.play(keys);
+		h.wait(200);
 		expect(h.scans).toHaveLength(0);
+		const released = h.log.flatMap((e) => (e.type === 'release' ? e.keys : []));
+		expect(released.map((k) => k.replay)).toEqual([false, false, false, false, false]);
+	});
+
+	test('a scan into an open IME composition (Process, isComposing) yields the right digits', () => {
+		const h = new Harness();
+		// The cashier typed "ni" (a composition opens), then scanned a product and a payment code.
+		const typed = stream('ni', { gap: 150, ime: true }).map((k, i) =>
+			i > 0 ? { ...k, isComposing: true } : k
+		);
+		h.play(typed);
+		h.wait(200);
+		const composing = (code: string, at: number) =>
+			stream(code, { gap: 4, suffix: 'Enter', ime: true, start: at }).map((k) => ({
+				...k,
+				isComposing: true
+			}));
+		h.play(composing('6901234567892', 2000));
+		h.play(composing(WECHAT, 3000));
+		expect(h.scans.map((s) => [s.code, s.suffix])).toEqual([
+			['6901234567892', 'Enter'],
+			[WECHAT, 'Enter']
+		]);
+		expect(h.scans.flatMap((s) => s.keys).every((k) => !k.replay)).toBe(true);
+	});
+
+	test('Numpad digits and Unidentified keys behind an IME decode from code', () => {
+		const h = new Harness();
+		const at = 5000;
+		const keys = [...'6901234567892'].map((c, i) => ({
+			key: i % 2 ? 'Unidentified' : 'Process',
+			code: i % 3 ? `Digit${c}` : `Numpad${c}`,
+			keyCode: 229,
+			isComposing: true,
+			timeStamp: at + i * 3
+		}));
+		h.play([...keys, { key: 'Process', code: 'NumpadEnter', keyCode: 229, timeStamp: at + 50 }]);
+		expect(h.scans.map((s) => s.code)).toEqual(['6901234567892']);
 	});
 });
 
