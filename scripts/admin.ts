@@ -293,7 +293,9 @@ async function main(argv: string[]): Promise<number> {
 
 function attentionLine(i: AttentionItem): string {
 	const line = `${i.at}  ${i.ref}  ¥${i.amount ?? '?'}  charge ${i.charge_id ?? '-'}  ${i.detail}`;
-	return i.reviewed ? `${line}\n    dealt with ${i.reviewed.at}: ${i.reviewed.note}` : line;
+	if (!i.reviewed) return line;
+	const by = i.reviewed.by ? ` by ${i.reviewed.by.name} (${i.reviewed.by.id})` : '';
+	return `${line}\n    dealt with ${i.reviewed.at}${by}: ${i.reviewed.note}`;
 }
 
 main(process.argv.slice(2)).then(
