@@ -190,7 +190,13 @@ export function catalogCsv(products: ExportProduct[], headers: 'en' | 'zh' = 'zh
 
 /** A parsed row as the import takes it: the product it gives, or why it gives none. */
 export function toImportRow(r: CsvRow): ImportRow {
-	if (!r.result.ok) return { row: r.row, input: null, issues: r.result.issues };
+	if (!r.result.ok)
+		return {
+			row: r.row,
+			input: null,
+			issues: r.result.issues,
+			...(r.cells.name ? { name: r.cells.name } : {})
+		};
 	const { barcode, ...rest } = r.result.value;
 	return { row: r.row, input: { ...rest, barcodes: barcode } };
 }

@@ -33,6 +33,8 @@ export interface ImportRow {
 	input: ImportInput | null;
 	/** Why the row could not be read (then `input` is null). */
 	issues?: FieldIssue[];
+	/** A bad row's name as written, to say which product it was. */
+	name?: string;
 }
 
 export type RowAction = 'insert' | 'update' | 'unchanged' | 'error';
@@ -136,8 +138,8 @@ export function planRows(existing: Product[], rows: ImportRow[], version: number
 	const barcodeRow = new Map<string, number>();
 	const productRow = new Map<string, number>();
 	const newByName = new Map<string, number>();
-	const planned: Planned[] = rows.map(({ row, input, issues }) => {
-		const base = { row, name: input?.name ?? null, productId: null, changed: [] };
+	const planned: Planned[] = rows.map(({ row, input, issues, name }) => {
+		const base = { row, name: input?.name ?? (name?.trim() || null), productId: null, changed: [] };
 		if (!input) return { ...base, action: 'error', issues: issues ?? [] };
 		const found: FieldIssue[] = [];
 		for (const b of input.barcodes) {
