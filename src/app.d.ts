@@ -9,6 +9,8 @@ declare global {
 			requestId: string;
 			/** The till authenticated by its bearer token, if any. */
 			till: { id: string; storeId: string; name: string } | null;
+			/** STAND-IN for branch `access`: the signed-in back-office user. */
+			user: import('$lib/server/office/guard').OfficeUser | null;
 		}
 	}
 }
