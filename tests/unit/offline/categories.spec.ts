@@ -9,6 +9,11 @@ import { applyCatalogChanges, categories, productsInCategory } from '$lib/offlin
 import { catalogProduct } from '../../helpers/factories';
 import { freshDb } from './helpers';
 
+const product = (over: Parameters<typeof catalogProduct>[0]) => ({
+	...catalogProduct(over),
+	pinyin: 'x'
+});
+
 const dbs: ReturnType<typeof freshDb>[] = [];
 afterEach(async () => {
 	for (const db of dbs.splice(0)) await db.drop();
@@ -21,10 +26,10 @@ describe('category tabs on the device', () => {
 		await applyCatalogChanges(db, {
 			version: 3,
 			products: [
-				catalogProduct({ id: 'a', name: '可乐', category: '饮料' }),
-				catalogProduct({ id: 'b', name: '薯片', category: '零食', barcodes: ['2'] }),
-				catalogProduct({ id: 'c', name: '矿泉水', category: '饮料', barcodes: ['3'] }),
-				catalogProduct({ id: 'd', name: '散装花生', category: null, barcodes: [] })
+				product({ id: 'a', name: '可乐', category: '饮料' }),
+				product({ id: 'b', name: '薯片', category: '零食', barcodes: ['2'] }),
+				product({ id: 'c', name: '矿泉水', category: '饮料', barcodes: ['3'] }),
+				product({ id: 'd', name: '散装花生', category: null, barcodes: [] })
 			],
 			deleted: []
 		});
