@@ -1,7 +1,13 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig, devices } from '@playwright/test';
 import { chromiumLaunchOptions } from './scripts/lib/chromium';
 
 const PORT = Number(process.env.E2E_PORT ?? 4173);
+// Where the e2e server keeps its SQLite file: the workers (which inherit this process's
+// environment) reach the same database with `npm run admin`, as the shop's owner would.
+process.env.E2E_DB_DIR ??= mkdtempSync(join(tmpdir(), 'till-e2e-'));
 
 export default defineConfig({
 	testDir: 'tests/e2e',
@@ -33,6 +39,6 @@ export default defineConfig({
 		timeout: 60_000,
 		stdout: 'ignore',
 		stderr: 'pipe',
-		env: { E2E_PORT: String(PORT) }
+		env: { E2E_PORT: String(PORT), E2E_DB_DIR: process.env.E2E_DB_DIR }
 	}
 });

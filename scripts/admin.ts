@@ -7,7 +7,7 @@
  *   npm run admin -- backup FILE                        SQLite: online copy of the database
  *   npm run admin -- attention [--json] [--all]          charges the owner must look at
  *   npm run admin -- review REF --note "…"               mark one dealt with
- *   npm run admin -- import-products FILE --store "…"    CSV: name,price,barcode[,category,pinyin,favourite]
+ *   npm run admin -- import-products FILE --store "…" [--dry-run]   CSV: name,price,barcode[,category,pinyin,favourite,active]
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -21,11 +21,13 @@ import {
 } from '../src/lib/server/owner/attention';
 import { createTill, DEMO_STORE, listTills, replaceTillToken } from '../src/lib/server/tills';
 import {
-	CsvError,
-	decodeProductsCsv,
-	parseProductsCsv,
-	upsertProducts
-} from '../src/lib/server/catalog';
+	CsvFileError,
+	decodeCsv,
+	parseCatalogCsv,
+	toImportRow
+} from '../src/lib/server/catalog-csv';
+import { applyImport, previewImport, type ImportRow } from '../src/lib/server/catalog-import';
+import { issueWords } from '../src/lib/server/catalog-words';
 
 const USAGE = `usage: npm run admin -- <command> [options]
   create-till --store NAME --name NAME   create a store (if new) and a till; prints its token as JSON
@@ -38,8 +40,9 @@ const USAGE = `usage: npm run admin -- <command> [options]
                                          --all: also those marked dealt with
   review REF --note TEXT                 mark an item dealt with (REF as attention prints it: late:ORDER, unsold:ORDER, orphan:ID, sale:ID…),
                                          saying what was done; it leaves the list unless its kind changes
-  import-products FILE [--store NAME]    import or update products from a UTF-8 CSV file into a store create-till made
-                                         (default store: the demo store)`;
+  import-products FILE [--store NAME] [--dry-run]
+                                         import or update products from a CSV file (UTF-8 or GBK, as Excel saves it) into a
+                                         store create-till made (default: the demo store); --dry-run: say what would change`;
 
 class UsageError extends Error {}
 /** A command that cannot be done as asked (exit 1, its message only). */
@@ -208,7 +211,12 @@ function plan(command: string, rest: string[]): Run {
 			};
 		}
 		case 'import-products': {
-			const { values, positionals } = parse(command, rest, { store: { type: 'string' } }, 1);
+			const { values, positionals } = parse(
+				command,
+				rest,
+				{ store: { type: 'string' }, 'dry-run': { type: 'boolean' } },
+				1
+			);
 			const file = positionals[0];
 			if (!file) throw new UsageError('FILE: the CSV file to import is required');
 			const name =
@@ -219,7 +227,9 @@ function plan(command: string, rest: string[]): Run {
 			} catch (e) {
 				throw new AdminError(`${file}: ${(e as Error).message}`);
 			}
-			const products = parseProductsCsv(decodeProductsCsv(bytes));
+			const { text, encoding } = decodeCsv(bytes);
+			const rows: ImportRow[] = parseCatalogCsv(text).rows.map(toImportRow);
+			const dryRun = values['dry-run'] === true;
 			return async (db) => {
 				// Products go to a store that exists: a misspelt name must not make a new, empty
 				// store that no till sells from. create-till makes stores.
@@ -232,8 +242,31 @@ function plan(command: string, rest: string[]): Run {
 					throw new AdminError(
 						`--store: no store is named "${name}" (create-till creates a store with its first till)`
 					);
-				const r = await upsertProducts(db.db, store.id, products);
-				console.log(JSON.stringify({ store: store.name, ...r }));
+				const r = dryRun
+					? await previewImport(db.db, store.id, rows)
+					: await applyImport(db.db, store.id, rows);
+				const bad = r.rows.filter((row) => row.action === 'error');
+				if (bad.length)
+					throw new AdminError(
+						`${bad.length} bad row(s), nothing imported:\n` +
+							bad
+								.map(
+									(row) =>
+										`  row ${row.row}${row.name ? ` ("${row.name}")` : ''}: ${row.issues.map((i) => issueWords(i)).join('; ')}`
+								)
+								.join('\n')
+					);
+				console.log(
+					JSON.stringify({
+						store: store.name,
+						encoding,
+						dry_run: dryRun,
+						inserted: r.inserts,
+						updated: r.updates,
+						unchanged: r.unchanged,
+						version: 'latest' in r ? r.latest : r.version
+					})
+				);
 				return 0;
 			};
 		}
@@ -260,17 +293,20 @@ async function main(argv: string[]): Promise<number> {
 
 function attentionLine(i: AttentionItem): string {
 	const line = `${i.at}  ${i.ref}  ¥${i.amount ?? '?'}  charge ${i.charge_id ?? '-'}  ${i.detail}`;
-	return i.reviewed ? `${line}\n    dealt with ${i.reviewed.at}: ${i.reviewed.note}` : line;
+	if (!i.reviewed) return line;
+	const by = i.reviewed.by ? ` by ${i.reviewed.by.name} (${i.reviewed.by.id})` : '';
+	return `${line}\n    dealt with ${i.reviewed.at}${by}: ${i.reviewed.note}`;
 }
 
 main(process.argv.slice(2)).then(
 	(code) => process.exit(code),
 	(e: unknown) => {
 		if (e instanceof UsageError) console.error(`${e.message}\n${USAGE}`);
+		else if (e instanceof CsvFileError) console.error(`error: ${issueWords(e.issue)}`);
 		else if (
 			e instanceof AdminError ||
 			e instanceof ConfigError ||
-			e instanceof CsvError ||
+			e instanceof CsvFileError ||
 			e instanceof RangeError ||
 			e instanceof ReviewError
 		)

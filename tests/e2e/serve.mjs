@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const port = process.env.E2E_PORT ?? '4173';
-const dir = mkdtempSync(join(tmpdir(), 'till-e2e-'));
+const dir = process.env.E2E_DB_DIR || mkdtempSync(join(tmpdir(), 'till-e2e-'));
 const child = spawn(process.execPath, ['server.js'], {
 	stdio: 'inherit',
 	env: {

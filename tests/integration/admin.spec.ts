@@ -69,7 +69,7 @@ describe('admin command line', () => {
 		}
 	});
 
-	test('a CSV that is not UTF-8 (GBK from Excel) is refused with a message', async () => {
+	test('a GBK file from Excel imports with its Chinese intact; --dry-run and bad rows write nothing', async () => {
 		const file = join(tmp(), 'till.db');
 		expect((await admin(['create-till', '--store', '朝阳店', '--name', '1号'], file)).code).toBe(0);
 		const csv = join(tmp(), 'gbk.csv');
@@ -81,9 +81,34 @@ describe('admin command line', () => {
 				Buffer.from(',3.50,6901234560022\n')
 			])
 		);
+		const dry = await admin(['import-products', csv, '--store', '朝阳店', '--dry-run'], file);
+		expect(dry.code).toBe(0);
+		expect(JSON.parse(dry.stdout)).toMatchObject({
+			encoding: 'gb18030',
+			dry_run: true,
+			inserted: 1
+		});
+		const bad = join(tmp(), 'bad.csv');
+		writeFileSync(bad, 'name,price,barcode\n可乐,3.50,6901234560022\n雪碧,abc,1\n');
+		const refused = await admin(['import-products', bad, '--store', '朝阳店'], file);
+		expect(refused.code).toBe(1);
+		expect(refused.stderr).toContain('row 3 ("雪碧"): Price: must be yuan');
+		const db = await openDatabase({ kind: 'sqlite', file });
+		try {
+			expect(await db.db.selectFrom('products').select('name').execute()).toEqual([]);
+		} finally {
+			await db.close();
+		}
 		const r = await admin(['import-products', csv, '--store', '朝阳店'], file);
-		expect(r.code).toBe(1);
-		expect(r.stderr).toContain('UTF-8');
+		expect(r.code).toBe(0);
+		const after = await openDatabase({ kind: 'sqlite', file });
+		try {
+			expect(await after.db.selectFrom('products').select('name').execute()).toEqual([
+				{ name: '可乐' }
+			]);
+		} finally {
+			await after.close();
+		}
 	});
 });
 

@@ -5,12 +5,9 @@
 import pg from 'pg';
 import { afterAll, describe, expect, test } from 'vitest';
 import { openDatabase } from '../../src/lib/server/db';
-import {
-	catalogChanges,
-	parseProductsCsv,
-	upsertProducts,
-	type CatalogEntry
-} from '../../src/lib/server/catalog';
+import { catalogChanges, upsertProducts, type CatalogEntry } from '../../src/lib/server/catalog';
+import { parseCatalogCsv, toImportRow } from '../../src/lib/server/catalog-csv';
+import { applyImport } from '../../src/lib/server/catalog-import';
 import { findOrCreateStore } from '../../src/lib/server/tills';
 import { dropTestSchemas, engines, PG_URL } from '../helpers/engines';
 
@@ -150,7 +147,7 @@ describe.each(engines)('catalog on $name', (engine) => {
 					{ name: 'X renamed', price: 120, barcodes: ['aaaa'] },
 					{ name: 'New D', price: 200, barcodes: ['dddd', 'eeee'] }
 				])
-			).rejects.toThrow(/product 2 \("New D"\) and product 1 \("X renamed"\)/);
+			).rejects.toThrow(/product 2 \("New D"\).*same product as row 1 \("X"\)/);
 			const { products } = await catalogChanges(db.db, store.id, 0);
 			expect(products.map((p) => [p.name, p.barcodes])).toEqual([['X', ['aaaa', 'dddd']]]);
 		} finally {
@@ -175,14 +172,19 @@ describe.each(engines)('catalog on $name', (engine) => {
 	});
 });
 
+/** The rows of a CSV text as the import takes them. */
+const csvRows = (text: string) => parseCatalogCsv(text).rows.map(toImportRow);
+
 describe('product CSV', () => {
 	test('a name a sale could not carry (NUL) is refused at import', () => {
-		expect(() => parseProductsCsv('name,price,barcode\n可\u0000乐,3.50,1234\n')).toThrow(/name/);
+		const [row] = parseCatalogCsv('name,price,barcode\n可\u0000乐,3.50,1234\n').rows;
+		expect(row!.result).toEqual({ ok: false, issues: [{ field: 'name', code: 'badText' }] });
 	});
 
 	test('a price a sale may not carry is refused at import', () => {
 		// The server refuses a sale line above ¥100,000,000 (sales.ts MAX_FEN) after it was paid.
-		expect(() => parseProductsCsv('name,price,barcode\nX,200000000.00,1234\n')).toThrow();
+		const [row] = parseCatalogCsv('name,price,barcode\nX,200000000.00,1234\n').rows;
+		expect(row!.result).toEqual({ ok: false, issues: [{ field: 'price', code: 'priceTooHigh' }] });
 	});
 });
 
@@ -193,25 +195,20 @@ describe.each(engines)('importing the same CSV again ($name)', (engine) => {
 			const store = await findOrCreateStore(db.db, 'Reimport Store');
 			const csv =
 				'name,price,barcode,category\n散装花生,12.80,,干货\n矿泉水,2.00,6901234560022,饮料\n';
-			const first = await upsertProducts(db.db, store.id, parseProductsCsv(csv));
-			expect(first).toMatchObject({ inserted: 2, updated: 0, unchanged: 0 });
-			const again = await upsertProducts(db.db, store.id, parseProductsCsv(csv));
-			expect(again).toMatchObject({
-				inserted: 0,
-				updated: 0,
-				unchanged: 2,
-				version: first.version
-			});
+			const first = await applyImport(db.db, store.id, csvRows(csv));
+			expect(first).toMatchObject({ inserts: 2, updates: 0, unchanged: 0, applied: true });
+			const again = await applyImport(db.db, store.id, csvRows(csv));
+			expect(again).toMatchObject({ inserts: 0, updates: 0, unchanged: 2, latest: first.latest });
 			const all = await catalogChanges(db.db, store.id, 0);
 			expect(all.products.map((p) => p.name).sort()).toEqual(['散装花生', '矿泉水']);
 			// A changed price of the unbarcoded product updates it in place.
-			const changed = await upsertProducts(
+			const changed = await applyImport(
 				db.db,
 				store.id,
-				parseProductsCsv('name,price,barcode,category\n散装花生,13.50,,干货\n')
+				csvRows('name,price,barcode,category\n散装花生,13.50,,干货\n')
 			);
-			expect(changed).toMatchObject({ inserted: 0, updated: 1 });
-			const after = await catalogChanges(db.db, store.id, first.version);
+			expect(changed).toMatchObject({ inserts: 0, updates: 1 });
+			const after = await catalogChanges(db.db, store.id, first.latest);
 			expect(after.products).toEqual([expect.objectContaining({ name: '散装花生', price: 1350 })]);
 		} finally {
 			await db.close();

@@ -44,7 +44,15 @@ describe.each(engines)('the back office over HTTP ($name)', { timeout: 60_000 },
 	let db: Db;
 
 	beforeAll(async () => {
-		sandbox = await startSandbox({ port: 0, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
+		sandbox = await startSandbox({
+			port: 0,
+			clientId: CLIENT_ID,
+			clientSecret: CLIENT_SECRET,
+			confirmDelayMs: 200,
+			slowReplyMs: 200,
+			notifyRetryMs: 100,
+			notifyMaxAttempts: 5
+		});
 		const target = engine.fresh();
 		db = await openDatabase(target);
 		const port = await freePort();

@@ -300,3 +300,59 @@ describe.each(engines)('owner reviews on $name', (engine) => {
 		]);
 	}, 60_000);
 });
+
+describe.each(engines)('the attention list in the back office ($name)', (engine) => {
+	test('a user sees their stores’ items only, marks one with who and when, and cannot mark another store’s', async () => {
+		const h = await startHarness(engine);
+		try {
+			// Store A: a sale for another amount than its charge; store B: the same.
+			const a = body(wechatCode('00'));
+			expect(((await h.service.create(h.till, a)).body as ChargeView).state).toBe('paid');
+			const saleA = saleByCode(a.order_no, 1);
+			await recordSales(h.db.db, h.till, [saleA]);
+			const saleB = saleByCode(orderNo('NONE'), 500);
+			await recordSales(h.db.db, h.otherTill, [saleB]);
+			const ghost = orderNo('GHOST');
+			await h.service.notify(makeNotification(notificationFields(ghost), CLIENT_SECRET));
+
+			const scopeA = { storeIds: [h.till.storeId], storeless: false };
+			const listed = await chargesNeedingOwner(h.db.db, Date.now(), { scope: scopeA });
+			expect(listed.map((i) => i.ref)).toEqual([`sale:${saleA.id}`]);
+			expect(listed[0]).toMatchObject({
+				flags: [`charge_amount_mismatch:${a.order_no}`],
+				sale_number: saleA.number
+			});
+			// The orphan belongs to no store: shown only where the scope says so (one business).
+			const withOrphans = await chargesNeedingOwner(h.db.db, Date.now(), {
+				scope: { ...scopeA, storeless: true }
+			});
+			expect(withOrphans.map((i) => i.kind)).toEqual(['sale', 'orphan']);
+
+			await expect(
+				reviewAttentionItem(h.db.db, `sale:${saleB.id}`, 'not mine', Date.now(), {
+					by: { id: 'u-a', name: '王店长' },
+					scope: scopeA
+				})
+			).rejects.toBeInstanceOf(ReviewError);
+			const at = Date.parse('2026-12-03T08:00:00Z');
+			await reviewAttentionItem(h.db.db, `sale:${saleA.id}`, '顾客补了现金', at, {
+				by: { id: 'u-a', name: '王店长' },
+				scope: scopeA
+			});
+			const all = await chargesNeedingOwner(h.db.db, Date.now(), {
+				scope: scopeA,
+				includeReviewed: true
+			});
+			expect(all[0]!.reviewed).toEqual({
+				at: '2026-12-03T08:00:00.000Z',
+				note: '顾客补了现金',
+				by: { id: 'u-a', name: '王店长' }
+			});
+			// Store B's item is untouched; from the command line a review has no user.
+			const b = await reviewAttentionItem(h.db.db, `sale:${saleB.id}`, 'cli', Date.now());
+			expect(b.reviewed?.by).toBeNull();
+		} finally {
+			await h.close();
+		}
+	});
+});

@@ -88,7 +88,9 @@ export function createI18next(locale: Locale = DEFAULT_LOCALE): I18next {
 		initAsync: false,
 		// Svelte escapes text itself; i18next escaping would show "&lt;" on screen.
 		interpolation: { escapeValue: false },
-		returnNull: false
+		returnNull: false,
+		// Its banner goes to stdout: it would land in `npm run -s admin` output read by scripts.
+		showSupportNotice: false
 	});
 	return instance;
 }

@@ -34,7 +34,10 @@ export async function pullCatalog(
 	const reply = await api.getCatalog(since);
 	if (reply.kind !== 'ok') return { kind: 'failed', failure: reply };
 	const changes = reply.value;
-	const applied = await applyCatalogChanges(db, changes);
+	// Nothing changed (most pulls, every 5 s): no write transaction on the device.
+	const nothing =
+		changes.version === since && changes.products.length === 0 && changes.deleted.length === 0;
+	const applied = nothing || (await applyCatalogChanges(db, changes));
 	const { latest, count } = changes;
 	if (
 		latest !== undefined &&

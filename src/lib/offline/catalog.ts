@@ -125,6 +125,30 @@ export async function favourites(db: TillDb): Promise<DeviceProduct[]> {
 	return rows.sort((a, b) => a.name.localeCompare(b.name, 'zh-CN'));
 }
 
+/** The categories of the products on the device, by name; and whether some product has none. */
+export async function categories(db: TillDb): Promise<{ names: string[]; uncategorised: boolean }> {
+	const keys = (await db.catalog.orderBy('category').uniqueKeys()) as string[];
+	const names = keys.filter((k) => typeof k === 'string' && k !== '');
+	const total = await db.catalog.count();
+	const categorised = await db.catalog.where('category').anyOf(names).count();
+	return {
+		names: names.sort((a, b) => a.localeCompare(b, 'zh-CN')),
+		uncategorised: total > categorised
+	};
+}
+
+/** The products of a category (null: those without one), by name. */
+export async function productsInCategory(
+	db: TillDb,
+	category: string | null
+): Promise<DeviceProduct[]> {
+	const rows =
+		category === null
+			? await db.catalog.filter((p) => !p.category).toArray()
+			: await db.catalog.where('category').equals(category).toArray();
+	return rows.sort((a, b) => a.name.localeCompare(b.name, 'zh-CN'));
+}
+
 function pinyinKeys(pinyin: string | undefined): { initials: string; joined: string } | null {
 	if (!pinyin) return null;
 	const syllables = pinyin.toLowerCase().trim().split(/\s+/).filter(Boolean);

@@ -5,12 +5,29 @@
  */
 import type { ScanClass } from '$lib/devices/scanner/scan-classify';
 import type { TillApiClient } from '$lib/offline/api-client';
-import { favourites, findByBarcode, productCount, searchProducts } from '$lib/offline/catalog';
+import {
+	categories,
+	favourites,
+	findByBarcode,
+	productCount,
+	productsInCategory,
+	searchProducts
+} from '$lib/offline/catalog';
 import { pullCatalog } from '$lib/offline/catalog-pull';
 import type { DeviceProduct, TillDb } from '$lib/offline/db';
 
+/** A tab of the product grid: the favourites, a category, or the products without one. */
+export type CategoryTab =
+	{ kind: 'favourites' } | { kind: 'category'; name: string } | { kind: 'other' };
+
 export class CatalogState {
 	favourites = $state.raw<DeviceProduct[]>([]);
+	/** The categories on the device, by name, and whether some product has none ("其他"). */
+	categories = $state.raw<string[]>([]);
+	uncategorised = $state(false);
+	tab = $state.raw<CategoryTab>({ kind: 'favourites' });
+	/** The products of the tab shown (a category's; the favourites are `favourites`). */
+	tabProducts = $state.raw<DeviceProduct[]>([]);
 	searchResults = $state.raw<DeviceProduct[]>([]);
 	searchQuery = $state('');
 	count = $state(0);
@@ -39,7 +56,35 @@ export class CatalogState {
 		if (!db) return;
 		this.favourites = await favourites(db);
 		this.count = await productCount(db);
+		const found = await categories(db);
+		this.categories = found.names;
+		this.uncategorised = found.uncategorised && found.names.length > 0;
+		// A category that is gone (its last product moved or taken off sale): back to favourites.
+		const tab = this.tab;
+		if (
+			(tab.kind === 'category' && !found.names.includes(tab.name)) ||
+			(tab.kind === 'other' && !this.uncategorised)
+		)
+			this.tab = { kind: 'favourites' };
+		await this.#loadTab();
 		if (this.searchQuery) await this.search(this.searchQuery);
+	}
+
+	/** Shows a tab of the product grid. */
+	async showTab(tab: CategoryTab): Promise<void> {
+		this.tab = tab;
+		await this.#loadTab();
+	}
+
+	async #loadTab(): Promise<void> {
+		const db = this.#db;
+		const tab = this.tab;
+		if (!db || tab.kind === 'favourites') {
+			this.tabProducts = [];
+			return;
+		}
+		const rows = await productsInCategory(db, tab.kind === 'category' ? tab.name : null);
+		if (this.tab === tab) this.tabProducts = rows;
 	}
 
 	/** Name, pinyin initials ("nfsq"), code or barcode. */

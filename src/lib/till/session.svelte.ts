@@ -53,7 +53,11 @@ export interface TillSessionOptions {
 	onSaleRecorded?: (sale: Sale) => void;
 }
 
-const CATALOG_PULL_MS = 60_000;
+/**
+ * How often the till asks for catalog changes: a price or product changed in the back office
+ * reaches the counter within seconds. An unchanged catalog costs one small reply (no products).
+ */
+const CATALOG_PULL_MS = 5_000;
 
 export class TillSession {
 	readonly i18n: I18n;
@@ -77,6 +81,7 @@ export class TillSession {
 	#sync: SaleSync | null = null;
 	#cleanups: (() => void)[] = [];
 	readonly #now: () => number;
+	#pulling: Promise<void> | null = null;
 
 	constructor(options: TillSessionOptions) {
 		this.#options = options;
@@ -187,11 +192,19 @@ export class TillSession {
 		const offline = (): void => this.connection.setOnline(false);
 		w.addEventListener('online', online);
 		w.addEventListener('offline', offline);
-		const catalogTimer = setInterval(() => void this.pullCatalog(), CATALOG_PULL_MS);
+		// A hidden page (another tab, a sleeping tablet) asks nothing, and asks at once on return.
+		const catalogTimer = setInterval(() => {
+			if (w.document?.visibilityState !== 'hidden') void this.pullCatalog();
+		}, CATALOG_PULL_MS);
+		const visible = (): void => {
+			if (w.document.visibilityState === 'visible') void this.pullCatalog();
+		};
+		w.document?.addEventListener('visibilitychange', visible);
 		const clockTimer = setInterval(() => this.checkout.tick(), 1000);
 		this.#cleanups.push(() => {
 			w.removeEventListener('online', online);
 			w.removeEventListener('offline', offline);
+			w.document?.removeEventListener('visibilitychange', visible);
 			clearInterval(catalogTimer);
 			clearInterval(clockTimer);
 		});
@@ -254,7 +267,14 @@ export class TillSession {
 	/** Pulls the catalog's changes, when the device has a till to pull them for. */
 	async pullCatalog(): Promise<void> {
 		if (!this.device.token || this.device.needsPairing) return;
-		await this.catalog.pull(this.#api).catch((err: unknown) => console.error('catalog pull', err));
+		// One pull at a time: a slow reply and the next tick would otherwise ask twice.
+		if (this.#pulling) return this.#pulling;
+		this.#pulling = this.catalog
+			.pull(this.#api)
+			.then(() => undefined)
+			.catch((err: unknown) => console.error('catalog pull', err))
+			.finally(() => (this.#pulling = null));
+		return this.#pulling;
 	}
 
 	/** Live mode: checks a pasted till token with GET /api/me and keeps it on this device. */

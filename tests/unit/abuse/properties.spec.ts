@@ -10,7 +10,7 @@ import { isOrderNo, ORDER_NO_PATTERN } from '../../../src/lib/domain/order-no';
 import { walletOfAuthCode } from '../../../src/lib/domain/payment-code';
 import { charLength, isCleanText, textProblem } from '../../../src/lib/domain/text';
 import { validateChargeInput } from '../../../src/lib/server/charges/validate';
-import { CsvError, decodeProductsCsv, parseProductsCsv } from '../../../src/lib/server/catalog';
+import { CsvFileError, decodeCsv, parseCatalogCsv } from '../../../src/lib/server/catalog-csv';
 import { formFields, mediaType } from '../../../src/lib/server/http/body';
 import { parseStrictJson } from '../../../src/lib/server/http/json';
 import { checkSale } from '../../../src/lib/server/sales';
@@ -250,11 +250,11 @@ describe('validators never throw and keep their rules', () => {
 				fc.uint8Array({ maxLength: 200 }),
 				(rows, bytes) => {
 					const text = ['name,price,barcode', ...rows.map((r) => r.join(','))].join('\n');
-					for (const run of [() => parseProductsCsv(text), () => decodeProductsCsv(bytes)])
+					for (const run of [() => parseCatalogCsv(text), () => decodeCsv(bytes)])
 						try {
 							run();
 						} catch (e) {
-							expect(e).toBeInstanceOf(CsvError);
+							expect(e).toBeInstanceOf(CsvFileError);
 						}
 				}
 			),

@@ -6,6 +6,7 @@
 import { Kysely, Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
 import { addColumnOnce } from './migration-helpers';
 import { accessMigrations } from './migrations-access';
+import { catalogMigrations } from './migrations-catalog';
 
 const migrations: Record<string, Migration> = {
 	'0001_initial': {
@@ -305,7 +306,8 @@ const migrations: Record<string, Migration> = {
 			}
 		}
 	},
-	...accessMigrations
+	...accessMigrations,
+	...catalogMigrations
 };
 
 const provider: MigrationProvider = {

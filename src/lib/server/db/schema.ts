@@ -154,6 +154,11 @@ export interface ProductsTable {
 	/** Catalog version at which this row last changed (the store's catalog counter). */
 	version: number;
 	deleted: number;
+	/** 0: deactivated in the back office; the tills no longer sell it (0015). */
+	active: Generated<number>;
+	/** When and by whom (a back-office user id; null: an import from the command line). */
+	updated_at: number | null;
+	updated_by: string | null;
 }
 
 /**
@@ -175,6 +180,9 @@ export interface OwnerReviewsTable {
 	kind: string;
 	reviewed_at: number;
 	note: string;
+	/** The back-office user who marked it, and their name then; null from the command line (0016). */
+	reviewed_by: string | null;
+	reviewed_by_name: string | null;
 }
 
 export type Role = 'owner' | 'manager' | 'cashier';

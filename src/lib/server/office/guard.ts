@@ -35,6 +35,10 @@ export const OFFICE_ROUTES: Readonly<Record<string, PageAccess>> = {
 	'/(office)/office': 'manager',
 	'/(office)/office/account': 'manager',
 	'/(office)/office/staff': 'manager',
+	'/(office)/office/catalog': 'manager',
+	'/(office)/office/catalog/import': 'manager',
+	'/(office)/office/catalog/export': 'manager',
+	'/(office)/office/attention': 'manager',
 	// The placeholder holds no data (the reports come with their own pages under /office).
 	'/(office)/reports': 'public'
 };

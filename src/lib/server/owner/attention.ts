@@ -25,8 +25,36 @@ export interface AttentionItem {
 	state: string | null;
 	detail: string;
 	at: string;
+	/**
+	 * The raw flags behind a `flagged` or `sale` item (charges/notifications.ts FLAG, sales.ts),
+	 * so a page can word them in its own language.
+	 */
+	flags?: string[];
+	/** A `sale` item's sale number, as the receipt shows it. */
+	sale_number?: string;
 	/** Set when the owner has marked it dealt with (listed only when asked for). */
-	reviewed: { at: string; note: string } | null;
+	reviewed: Review | null;
+}
+
+/** Who marked an item dealt with, when and what they did; `by` null: the command line. */
+export interface Review {
+	at: string;
+	note: string;
+	by: { id: string; name: string } | null;
+}
+
+/**
+ * Which items a back-office user sees: those of their stores, and the ones no store owns
+ * (orphan and refused notifications) only when `storeless` (the server's one business).
+ */
+export interface AttentionScope {
+	storeIds: readonly string[];
+	storeless: boolean;
+}
+
+function inScope(item: { store_id: string | null }, scope: AttentionScope | undefined): boolean {
+	if (!scope) return true;
+	return item.store_id === null ? scope.storeless : scope.storeIds.includes(item.store_id);
 }
 
 /**
@@ -56,10 +84,10 @@ type Pending = AttentionItem & { subject: string };
 export async function chargesNeedingOwner(
 	db: Kysely<Database>,
 	now = Date.now(),
-	opts: { includeReviewed?: boolean } = {}
+	opts: { includeReviewed?: boolean; scope?: AttentionScope } = {}
 ): Promise<AttentionItem[]> {
-	const items = await attentionCandidates(db, now);
-	const reviews = new Map<string, { at: string; note: string }>();
+	const items = (await attentionCandidates(db, now)).filter((i) => inScope(i, opts.scope));
+	const reviews = new Map<string, Review>();
 	const subjects = [...new Set(items.map((i) => i.subject))];
 	for (let i = 0; i < subjects.length; i += 500) {
 		const rows = await db
@@ -70,7 +98,8 @@ export async function chargesNeedingOwner(
 		for (const r of rows)
 			reviews.set(`${r.subject} ${r.kind}`, {
 				at: new Date(Number(r.reviewed_at)).toISOString(),
-				note: r.note
+				note: r.note,
+				by: r.reviewed_by ? { id: r.reviewed_by, name: r.reviewed_by_name ?? r.reviewed_by } : null
 			});
 	}
 	const out: AttentionItem[] = [];
@@ -93,15 +122,27 @@ export class ReviewError extends Error {
 	}
 }
 
+/** How many items are open (not dealt with) for a scope: the back office's header badge. */
+export async function openAttentionCount(
+	db: Kysely<Database>,
+	scope: AttentionScope,
+	now = Date.now()
+): Promise<number> {
+	return (await chargesNeedingOwner(db, now, { scope })).length;
+}
+
 /**
  * Marks the attention item `ref` (as listed) dealt with, with the owner's note of what was
- * done; it leaves the list while its kind stays the same. Reviewing it again replaces the note.
+ * done, and who did it (`by`; none from the command line); it leaves the list while its kind
+ * stays the same. Reviewing it again replaces the note. With a `scope`, an item outside it is
+ * "not on the list", as one that does not exist.
  */
 export async function reviewAttentionItem(
 	db: Kysely<Database>,
 	ref: string,
 	note: string,
-	now = Date.now()
+	now = Date.now(),
+	opts: { by?: { id: string; name: string } | null; scope?: AttentionScope } = {}
 ): Promise<AttentionItem> {
 	const text = note.trim();
 	const length = [...text].length;
@@ -109,21 +150,28 @@ export async function reviewAttentionItem(
 		throw new ReviewError('note', 'note: say what was done (for example "refunded in Teegon")');
 	if (length > REVIEW_NOTE_MAX)
 		throw new ReviewError('note', `note: at most ${REVIEW_NOTE_MAX} characters`);
-	const item = (await attentionCandidates(db, now)).find((i) => i.ref === ref);
+	const item = (await attentionCandidates(db, now)).find(
+		(i) => i.ref === ref && inScope(i, opts.scope)
+	);
 	if (!item)
 		throw new ReviewError(
 			'ref',
 			`ref: "${ref}" is not on the owner's list (use a ref as \`attention\` prints it)`
 		);
+	const by = opts.by ?? null;
+	const mark = {
+		reviewed_at: now,
+		note: text,
+		reviewed_by: by?.id ?? null,
+		reviewed_by_name: by?.name ?? null
+	};
 	await db
 		.insertInto('owner_reviews')
-		.values({ subject: item.subject, kind: item.kind, reviewed_at: now, note: text })
-		.onConflict((oc) =>
-			oc.columns(['subject', 'kind']).doUpdateSet({ reviewed_at: now, note: text })
-		)
+		.values({ subject: item.subject, kind: item.kind, ...mark })
+		.onConflict((oc) => oc.columns(['subject', 'kind']).doUpdateSet(mark))
 		.execute();
 	const { subject: _subject, ...view } = item;
-	return { ...view, reviewed: { at: new Date(now).toISOString(), note: text } };
+	return { ...view, reviewed: { at: new Date(now).toISOString(), note: text, by } };
 }
 
 /** A charge's flag in the owner's words. */
@@ -196,7 +244,8 @@ async function attentionCandidates(db: Kysely<Database>, now: number): Promise<P
 				)
 			);
 		const other = flags.filter((f) => f !== FLAG.amountMismatch);
-		if (other.length) items.push(item('flagged', other.map(chargeFlagText).join('; ')));
+		if (other.length)
+			items.push({ ...item('flagged', other.map(chargeFlagText).join('; ')), flags: other });
 		if (c.late)
 			items.push(
 				item('late', 'paid after the till was told it failed: refund it in the Teegon account')
@@ -265,6 +314,8 @@ async function attentionCandidates(db: Kysely<Database>, now: number): Promise<P
 			charge_id: null,
 			state: null,
 			detail: `sale ${sale.number}: ${readFlags(sale.flags).map(saleFlagText).join('; ')}`,
+			flags: readFlags(sale.flags),
+			sale_number: sale.number,
 			at: new Date(Number(sale.received_at)).toISOString(),
 			reviewed: null
 		});
@@ -283,7 +334,7 @@ async function attentionCandidates(db: Kysely<Database>, now: number): Promise<P
 			subject: `notification:${n.id}`,
 			ref: `${kind}:${n.id}`,
 			order_no: n.order_no,
-			store_id: null,
+			store_id: n.store_id,
 			amount: f.amount ?? null,
 			charge_id: n.charge_id,
 			state: f.is_success === 'true' ? 'paid' : (f.status ?? null),

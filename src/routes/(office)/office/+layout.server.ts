@@ -1,4 +1,5 @@
 import { app } from '$lib/server/app';
+import { attentionBadge } from '$lib/server/office/attention-page';
 import type { LayoutServerLoad } from './$types';
 
 export const load: LayoutServerLoad = async ({ locals }) => {
@@ -14,6 +15,8 @@ export const load: LayoutServerLoad = async ({ locals }) => {
 	return {
 		user: user ? { name: user.name, role: user.role } : null,
 		businessName: business?.name ?? null,
-		sandbox: config.mode === 'sandbox'
+		sandbox: config.mode === 'sandbox',
+		// The open attention items, counted on every page so the badge is never stale.
+		attention: user ? await attentionBadge(db.db, user) : 0
 	};
 };
