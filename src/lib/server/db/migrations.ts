@@ -11,6 +11,7 @@ import {
 	type Migration,
 	type MigrationProvider
 } from 'kysely';
+import { reportMigrations } from './migrations-reports';
 
 const migrations: Record<string, Migration> = {
 	'0001_initial': {
@@ -309,7 +310,8 @@ const migrations: Record<string, Migration> = {
 				}
 			}
 		}
-	}
+	},
+	...reportMigrations
 };
 
 /**

@@ -10,6 +10,8 @@ export interface StoresTable {
 	id: string;
 	name: string;
 	created_at: number;
+	/** IANA zone of the shop's clock: reports bucket sales by its local day and hour. */
+	time_zone: Generated<string>;
 }
 
 export interface TillsTable {
@@ -101,6 +103,8 @@ export interface SalesTable {
 	body: string;
 	/** What the owner must look at about this sale: a JSON array of text; null if none. */
 	flags: string | null;
+	/** Hours from 1970-01-01 00:00 in the store's wall time to the sale's (reports/local-time.ts). */
+	local_hour: number | null;
 }
 
 export interface SaleLinesTable {
@@ -120,6 +124,8 @@ export interface SaleTendersTable {
 	kind: string;
 	amount: number;
 	order_no: string | null;
+	/** Payment codes: wechat | alipay | unknown, from the charge (else the till's word); null for cash. */
+	wallet: string | null;
 }
 
 export interface ProductsTable {
@@ -158,7 +164,55 @@ export interface OwnerReviewsTable {
 	note: string;
 }
 
+/**
+ * Report summaries, kept in the same transaction as each sale's insert (reports/summaries.ts)
+ * and rebuilt from the sales by the migration. Money in fen. `returns` stays 0 until returns exist.
+ */
+export interface ReportHoursTable {
+	store_id: string;
+	/** The store's local hour (reports/local-time.ts). */
+	hour: number;
+	till_id: string;
+	sales: number;
+	/** Sum of unitPrice × quantity. */
+	gross: number;
+	line_discounts: number;
+	sale_discounts: number;
+	/** Sum of sale totals: gross − both discounts. */
+	total: number;
+	returns: number;
+	cash: number;
+	wechat: number;
+	alipay: number;
+	/** Payment codes of no known wallet. */
+	other_tenders: number;
+}
+
+export interface ReportCashiersTable {
+	store_id: string;
+	day: number;
+	till_id: string;
+	cashier: string;
+	sales: number;
+	discounts: number;
+	total: number;
+}
+
+export interface ReportProductsTable {
+	store_id: string;
+	day: number;
+	till_id: string;
+	/** `p:<product id>`, or `n:<name>` for an open-price item. */
+	product_key: string;
+	name: string;
+	quantity: number;
+	total: number;
+}
+
 export interface Database {
+	report_hours: ReportHoursTable;
+	report_cashiers: ReportCashiersTable;
+	report_products: ReportProductsTable;
 	stores: StoresTable;
 	owner_reviews: OwnerReviewsTable;
 	auth_code_claims: AuthCodeClaimsTable;
