@@ -121,17 +121,25 @@ async function snapshot(db: Kysely<Database>) {
 		hours: await db
 			.selectFrom('report_hours')
 			.selectAll()
-			.orderBy(['store_id', 'hour', 'till_id'])
+			.orderBy('store_id')
+			.orderBy('hour')
+			.orderBy('till_id')
 			.execute(),
 		cashiers: await db
 			.selectFrom('report_cashiers')
 			.selectAll()
-			.orderBy(['store_id', 'day', 'till_id', 'cashier'])
+			.orderBy('store_id')
+			.orderBy('day')
+			.orderBy('till_id')
+			.orderBy('cashier')
 			.execute(),
 		products: await db
 			.selectFrom('report_products')
 			.selectAll()
-			.orderBy(['store_id', 'day', 'till_id', 'product_key'])
+			.orderBy('store_id')
+			.orderBy('day')
+			.orderBy('till_id')
+			.orderBy('product_key')
 			.execute()
 	};
 }
