@@ -9,6 +9,8 @@ declare global {
 			requestId: string;
 			/** The till authenticated by its bearer token, if any. */
 			till: { id: string; storeId: string; name: string } | null;
+			/** The signed-in back-office user (the access branch's type replaces this on merge). */
+			user?: { id: string } | null;
 		}
 	}
 }
