@@ -61,9 +61,15 @@ export function officeOnlyFiles(root = '.svelte-kit'): Set<string> {
 	);
 }
 
-/** workbox `manifestTransforms` entry: the precache list without the office-only files. */
+/**
+ * workbox `manifestTransforms`: the precache list without the office-only files. Setting it
+ * replaces @vite-pwa/sveltekit's own transform, whose one step this app needs is done here
+ * too: the `client/` prefix off every URL (the app has no prerendered pages).
+ */
 export function dropOfficeFiles<E extends { url: string }>(entries: E[]) {
 	const drop = officeOnlyFiles();
-	const manifest = entries.filter((e) => ![...drop].some((f) => e.url.endsWith(f)));
+	const manifest = entries
+		.map((e) => (e.url.startsWith('client/') ? { ...e, url: e.url.slice(7) } : e))
+		.filter((e) => ![...drop].some((f) => e.url.endsWith(f)));
 	return { manifest, warnings: [] as string[] };
 }
