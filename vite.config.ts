@@ -1,6 +1,7 @@
 import { sveltekit } from '@sveltejs/kit/vite';
 import { SvelteKitPWA } from '@vite-pwa/sveltekit';
 import { defineConfig } from 'vitest/config';
+import { dropOfficeFiles } from './scripts/lib/office-precache';
 
 // Service worker (workbox generateSW) and web app manifest; see src/lib/pwa/register.ts.
 // The functions below are copied into the generated sw.js as source text: they must not use
@@ -42,6 +43,8 @@ const pwa = SvelteKitPWA({
 		// Precache only the app shell's static files. Pages are server-rendered (the layout's
 		// server load), so they are cached at run time by the navigation route below.
 		globPatterns: ['client/**/*.{js,css,ico,png,svg,webp,woff2,webmanifest}'],
+		// Not the back office's pages and what only they load (uPlot): the till never uses them.
+		manifestTransforms: [async (entries) => dropOfficeFiles(entries)],
 		// navigateFallback '/' would answer every navigation with the home page, even online.
 		navigateFallback: null,
 		cleanupOutdatedCaches: true,
@@ -54,7 +57,8 @@ const pwa = SvelteKitPWA({
 				urlPattern: ({ request, url }) =>
 					request.mode === 'navigate' &&
 					url.origin === self.location.origin &&
-					!url.pathname.startsWith('/api/'),
+					!url.pathname.startsWith('/api/') &&
+					!url.pathname.startsWith('/office'),
 				handler: 'NetworkFirst',
 				options: {
 					cacheName: 'till-pages',
@@ -87,13 +91,34 @@ const pwa = SvelteKitPWA({
 				urlPattern: ({ url }) =>
 					url.origin === self.location.origin &&
 					url.pathname.endsWith('/__data.json') &&
-					!url.pathname.startsWith('/api/'),
+					!url.pathname.startsWith('/api/') &&
+					!url.pathname.startsWith('/office'),
 				handler: 'NetworkFirst',
 				options: {
 					cacheName: 'till-data',
 					networkTimeoutSeconds: 4,
 					cacheableResponse: { statuses: [200] },
 					expiration: { maxEntries: 20 }
+				}
+			},
+			{
+				// The back office (an owner's figures): never kept on the device; offline, a
+				// page that says the network is needed (no script: the till's CSP allows none).
+				urlPattern: ({ request, url }) =>
+					request.mode === 'navigate' &&
+					url.origin === self.location.origin &&
+					url.pathname.startsWith('/office'),
+				handler: 'NetworkOnly',
+				options: {
+					plugins: [
+						{
+							handlerDidError: async () =>
+								new Response(
+									'<!doctype html><html lang="zh-CN"><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>需要网络</title><body style="font-family:sans-serif;padding:24px"><h1>需要网络连接</h1><p data-testid="office-offline">后台和报表需要网络连接。 The back office needs the network.</p><p><a href="/">返回收银台 · Back to the till</a></p></body></html>',
+									{ status: 503, headers: { 'content-type': 'text/html; charset=utf-8' } }
+								)
+						}
+					]
 				}
 			}
 			// /api/* has no route: it always goes to the network and is never cached here

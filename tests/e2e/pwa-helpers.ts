@@ -21,7 +21,7 @@ export async function waitForOfflineCopies(page: Page): Promise<void> {
 			() =>
 				page.evaluate(async () => {
 					const cache = await caches.open('till-pages');
-					return Boolean((await cache.match('/')) && (await cache.match('/reports')));
+					return Boolean(await cache.match('/'));
 				}),
 			{ timeout: 15_000, intervals: [100] }
 		)

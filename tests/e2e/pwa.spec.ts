@@ -68,9 +68,10 @@ test('online, pages come from the network, not a fallback', async ({ page }) => 
 	await waitForController(page);
 	const missing = await page.goto('/no-such-page');
 	expect(missing?.status()).toBe(404);
+	// The old reports address goes to the back office's (fetched through the worker, never cached).
 	await page.goto('/reports');
-	await expect(page.getByText('报表即将推出')).toBeVisible();
-	await expect(page.getByTestId('reports-offline')).toHaveCount(0);
+	expect(new URL(page.url()).pathname).not.toBe('/reports');
+	await expect(page.getByTestId('office-offline')).toHaveCount(0);
 });
 
 test('once opened, the till starts offline; reports say they need the network', async ({
@@ -107,9 +108,16 @@ test('once opened, the till starts offline; reports say they need the network', 
 	expect(api).toBe('network error');
 	expect(await layoutData()).toBe('HTTP 200 true');
 
-	await page.goto('/reports');
-	await expect(page.getByTestId('reports-offline')).toBeVisible();
-	await expect(page.getByTestId('reports-offline')).toContainText('报表需要网络连接');
+	// The back office is never kept on the device: offline, it says it needs the network.
+	await page.goto('/office/reports');
+	await expect(page.getByTestId('office-offline')).toBeVisible();
+	await expect(page.getByTestId('office-offline')).toContainText('需要网络连接');
+	const keptOffice = await page.evaluate(async () =>
+		(await (await caches.open('till-pages')).keys()).some((r) =>
+			new URL(r.url).pathname.startsWith('/office')
+		)
+	);
+	expect(keptOffice).toBe(false);
 
 	// Back to the till offline: the till's screens are another group, loaded whole, from the
 	// service worker's copy.

@@ -4,9 +4,10 @@ export const PAGES_CACHE = 'till-pages';
 export const DATA_CACHE = 'till-data';
 /**
  * Pages kept for offline starts, refreshed at every online start. The till (`/`) first: it is
- * what an offline navigation to any other uncached page is sent to.
+ * what an offline navigation to any other uncached page is sent to. The back office's pages
+ * (/office, the reports among them) are never kept on the device (vite.config.ts).
  */
-export const OFFLINE_PAGES = ['/', '/reports'] as const;
+export const OFFLINE_PAGES = ['/'] as const;
 /** localStorage key: the app version whose pages are in the caches. */
 export const CACHED_VERSION_KEY = 'till.pwa.cachedVersion';
 /** How often a running till asks the server for a new version. */

@@ -10,6 +10,15 @@ import { isOrderNo } from '../domain/order-no';
 import { isCleanText, TEXT_RULE, textProblem } from '../domain/text';
 import { alreadyDurable } from './db';
 import { readFlags, storeFlags } from './db/flags';
+import {
+	addToReports,
+	saleLocalHour,
+	storeTimeZone,
+	tenderWallet,
+	type StoredSale
+} from './reports/summaries';
+import { reportTotals, todayRange, type ReportTotals } from './reports/query';
+import { dateOfDay } from './reports/local-time';
 
 export const MAX_SALES_PER_BATCH = 500;
 const MAX_LINES = 500;
@@ -192,6 +201,9 @@ export async function recordSales(
 	if (valid.length) {
 		await durably(() =>
 			db.transaction().execute(async (trx) => {
+				// First: a change of the store's zone waits for this batch, or this batch for it.
+				const timeZone = await storeTimeZone(trx, till.storeId);
+				const stored: StoredSale[] = [];
 				const ids = valid.map((v) => v.sale.id);
 				const existing = new Map(
 					(
@@ -210,7 +222,7 @@ export async function recordSales(
 						? (
 								await trx
 									.selectFrom('charges')
-									.select(['order_no', 'store_id', 'state', 'amount'])
+									.select(['order_no', 'store_id', 'state', 'amount', 'wallet'])
 									.where('order_no', 'in', orderNos)
 									.execute()
 							).map((c) => [c.order_no, c])
@@ -269,6 +281,15 @@ export async function recordSales(
 						else if (c.amount !== t.amount) flags.push(`charge_amount_mismatch:${t.orderNo}`);
 					}
 					for (const o of ownCodes) backing.add(o);
+					const localHour = saleLocalHour(sale, timeZone);
+					const wallets = sale.tenders.map((t) =>
+						tenderWallet(
+							t,
+							t.kind === 'payment_code' ? charges.get(t.orderNo) : undefined,
+							till.storeId
+						)
+					);
+					stored.push({ sale, tillId: till.id, localHour, wallets });
 					await trx
 						.insertInto('sales')
 						.values({
@@ -283,7 +304,8 @@ export async function recordSales(
 							discount: sale.discount,
 							total: sale.total,
 							body: JSON.stringify(sale),
-							flags: storeFlags(flags)
+							flags: storeFlags(flags),
+							local_hour: localHour
 						})
 						.execute();
 					await trx
@@ -310,7 +332,8 @@ export async function recordSales(
 									tender_no: i,
 									kind: t.kind,
 									amount: t.amount,
-									order_no: t.kind === 'payment_code' ? t.orderNo : null
+									order_no: t.kind === 'payment_code' ? t.orderNo : null,
+									wallet: wallets[i]
 								}))
 							)
 							.execute();
@@ -320,6 +343,7 @@ export async function recordSales(
 						...(flags.length ? { flagged: flags } : {})
 					});
 				}
+				await addToReports(trx, till.storeId, stored);
 			})
 		);
 	}
@@ -330,41 +354,43 @@ export interface SalesSummary {
 	count: number;
 	/** Sum of sale totals, fen. */
 	total: number;
-	/** Sum of tender amounts by kind, fen. */
+	/** Sum of tender amounts by kind (cash, payment_code), fen. */
 	byTender: Record<string, number>;
 	flagged: number;
+	/** The store's local today, the same figures as the owner's report of today. */
+	today: ReportTotals & { date: string; timeZone: string };
 }
+
+/** Every local day a report can name: the all-time figures read the same summaries. */
+const ALL_DAYS = 10_000_000;
 
 export async function salesSummary(
 	db: Kysely<Database>,
 	storeId: string,
-	tillId: string | null
+	tillId: string | null,
+	now = Date.now()
 ): Promise<SalesSummary> {
+	const all = await reportTotals(db, { storeId, tillId, fromDay: -ALL_DAYS, toDay: ALL_DAYS });
+	const today = await todayRange(db, storeId, tillId, now);
 	let q = db
 		.selectFrom('sales')
-		.select((eb) => [
-			eb.fn.countAll<number>().as('count'),
-			eb.fn.coalesce(eb.fn.sum<number>('total'), eb.val(0)).as('total'),
-			eb.fn.count<number>('flags').as('flagged')
-		])
+		.select((eb) => eb.fn.count<number>('flags').as('flagged'))
 		.where('store_id', '=', storeId);
 	if (tillId) q = q.where('till_id', '=', tillId);
 	const head = await q.executeTakeFirstOrThrow();
-	let t = db
-		.selectFrom('sale_tenders')
-		.innerJoin('sales', 'sales.id', 'sale_tenders.sale_id')
-		.select((eb) => [
-			'sale_tenders.kind as kind',
-			eb.fn.sum<number>('sale_tenders.amount').as('amount')
-		])
-		.where('sales.store_id', '=', storeId)
-		.groupBy('sale_tenders.kind');
-	if (tillId) t = t.where('sales.till_id', '=', tillId);
-	const tenders = await t.execute();
+	const codes = all.tenders.wechat + all.tenders.alipay + all.tenders.other;
 	return {
-		count: Number(head.count),
-		total: Number(head.total),
+		count: all.sales,
+		total: all.total,
 		flagged: Number(head.flagged),
-		byTender: Object.fromEntries(tenders.map((r) => [r.kind, Number(r.amount)]))
+		byTender: {
+			...(all.tenders.cash ? { cash: all.tenders.cash } : {}),
+			...(codes ? { payment_code: codes } : {})
+		},
+		today: {
+			date: dateOfDay(today.fromDay),
+			timeZone: today.timeZone,
+			...(await reportTotals(db, today))
+		}
 	};
 }

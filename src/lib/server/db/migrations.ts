@@ -7,6 +7,7 @@ import { Kysely, Migrator, sql, type Migration, type MigrationProvider } from 'k
 import { addColumnOnce } from './migration-helpers';
 import { accessMigrations } from './migrations-access';
 import { catalogMigrations } from './migrations-catalog';
+import { reportMigrations } from './migrations-reports';
 
 const migrations: Record<string, Migration> = {
 	'0001_initial': {
@@ -307,7 +308,8 @@ const migrations: Record<string, Migration> = {
 		}
 	},
 	...accessMigrations,
-	...catalogMigrations
+	...catalogMigrations,
+	...reportMigrations
 };
 
 const provider: MigrationProvider = {

@@ -23,6 +23,8 @@ export interface StoresTable {
 	approve_abandon_unknown?: number | null;
 	/** 0/1: voiding a sale needs a manager's PIN. */
 	approve_void?: number | null;
+	/** IANA zone of the shop's clock: reports bucket sales by its local day and hour. */
+	time_zone: Generated<string>;
 }
 
 export interface TillsTable {
@@ -120,6 +122,8 @@ export interface SalesTable {
 	body: string;
 	/** What the owner must look at about this sale: a JSON array of text; null if none. */
 	flags: string | null;
+	/** Hours from 1970-01-01 00:00 in the store's wall time to the sale's (reports/local-time.ts). */
+	local_hour: number | null;
 }
 
 export interface SaleLinesTable {
@@ -139,6 +143,8 @@ export interface SaleTendersTable {
 	kind: string;
 	amount: number;
 	order_no: string | null;
+	/** Payment codes: wechat | alipay | unknown, from the charge (else the till's word); null for cash. */
+	wallet: string | null;
 }
 
 export interface ProductsTable {
@@ -254,6 +260,51 @@ export interface ApprovalsTable {
 	sale_id: string | null;
 }
 
+/**
+ * Report summaries, kept in the same transaction as each sale's insert (reports/summaries.ts)
+ * and rebuilt from the sales by the migration. Money in fen. `returns` stays 0 until returns exist.
+ */
+export interface ReportHoursTable {
+	store_id: string;
+	/** The store's local hour (reports/local-time.ts). */
+	hour: number;
+	till_id: string;
+	sales: number;
+	/** Sum of unitPrice × quantity. */
+	gross: number;
+	line_discounts: number;
+	sale_discounts: number;
+	/** Sum of sale totals: gross − both discounts. */
+	total: number;
+	returns: number;
+	cash: number;
+	wechat: number;
+	alipay: number;
+	/** Payment codes of no known wallet. */
+	other_tenders: number;
+}
+
+export interface ReportCashiersTable {
+	store_id: string;
+	day: number;
+	till_id: string;
+	cashier: string;
+	sales: number;
+	discounts: number;
+	total: number;
+}
+
+export interface ReportProductsTable {
+	store_id: string;
+	day: number;
+	till_id: string;
+	/** `p:<product id>`, or `n:<name>` for an open-price item. */
+	product_key: string;
+	name: string;
+	quantity: number;
+	total: number;
+}
+
 export interface Database {
 	businesses: BusinessesTable;
 	users: UsersTable;
@@ -262,6 +313,9 @@ export interface Database {
 	auth_throttle: AuthThrottleTable;
 	pairing_codes: PairingCodesTable;
 	approvals: ApprovalsTable;
+	report_hours: ReportHoursTable;
+	report_cashiers: ReportCashiersTable;
+	report_products: ReportProductsTable;
 	stores: StoresTable;
 	owner_reviews: OwnerReviewsTable;
 	auth_code_claims: AuthCodeClaimsTable;

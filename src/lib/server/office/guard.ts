@@ -39,7 +39,10 @@ export const OFFICE_ROUTES: Readonly<Record<string, PageAccess>> = {
 	'/(office)/office/catalog/import': 'manager',
 	'/(office)/office/catalog/export': 'manager',
 	'/(office)/office/attention': 'manager',
-	// The placeholder holds no data (the reports come with their own pages under /office).
+	'/(office)/office/reports': 'manager',
+	'/(office)/office/reports/daily': 'manager',
+	'/(office)/office/reports/export': 'manager',
+	// The old address: a redirect to /office/reports, which asks for the sign-in.
 	'/(office)/reports': 'public'
 };
 
