@@ -183,7 +183,11 @@ describe('paying', () => {
 		// The till.server did store it and Teegon paid it meanwhile.
 		till.server.setState(orderNo, 'paid');
 		const second = await till.startSession();
-		expect(second.sale.cart.lines.map((l) => l.name)).toEqual(['可口可乐 330ml']);
+		// The restored cart is what gets paid: the resumed charge may finish before this line
+		// runs, so the finished sale is where the restored lines are looked for.
+		await expect
+			.poll(() => second.sale.lastSale?.lines.map((l) => l.name))
+			.toEqual(['可口可乐 330ml']);
 		await expect
 			.poll(() => second.sale.lastSale?.tenders[0])
 			.toMatchObject({
