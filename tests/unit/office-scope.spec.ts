@@ -33,13 +33,13 @@ describe('the store a back-office page acts on', () => {
 		expect(isHttpError(cashier, 403)).toBe(true);
 	});
 
-	test('a manager gets their store, by default or by id; another store’s id is refused', () => {
+	test('a manager gets their store, by default or by id; another store’s id is not found (404: no existence oracle)', () => {
 		expect(chooseStore(manager, stores, null)).toEqual(stores[0]);
 		expect(chooseStore(manager, stores, 's1')).toEqual(stores[0]);
 		expect(
 			isHttpError(
 				thrown(() => chooseStore(manager, stores, 's2')),
-				403
+				404
 			)
 		).toBe(true);
 		// A store of the list that the user does not work in (a stale list) is refused as well.
@@ -47,7 +47,7 @@ describe('the store a back-office page acts on', () => {
 		expect(
 			isHttpError(
 				thrown(() => chooseStore(manager, other, 's3')),
-				403
+				404
 			)
 		).toBe(true);
 	});
