@@ -20,6 +20,7 @@ import { openDatabase, type DatabaseTarget, type Db } from '../src/lib/server/db
 import type { Database } from '../src/lib/server/db/schema';
 import { recordSales, salesSummary } from '../src/lib/server/sales';
 import { buildReport } from '../src/lib/server/reports/query';
+import { displayYuan } from '../src/lib/domain/money';
 import { rebuildReports } from '../src/lib/server/reports/summaries';
 import { dayOfDate, localHourOf } from '../src/lib/server/reports/local-time';
 import type { Sale, SaleLine, Tender } from '../src/lib/domain/sale';
@@ -279,7 +280,7 @@ async function run(engine: string): Promise<boolean> {
 		const report = await buildReport(db.db, month);
 		const yearReport = await buildReport(db.db, year);
 		console.log(
-			`month: ${report.totals.sales} sales, ¥${report.totals.net / 100}; year: ${yearReport.totals.sales} sales`
+			`month: ${report.totals.sales} sales, ${displayYuan(report.totals.net)}; year: ${yearReport.totals.sales} sales`
 		);
 		const results: [string, number[], number][] = [
 			['report, a month', await times(20, () => buildReport(db.db, month)), 300],
